@@ -1,0 +1,39 @@
+# Two commands for a fresh machine (see README):
+#   make demo   - create .venv, install synchrony, analyse the bundled two-person sample clip
+#   make test   - create .venv, install synchrony with its test tools, run ruff, mypy, the
+#                 import contract and the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_CLIP ?= sample_videos/demo_dyad_a_leads_0.5s.mp4
+DEMO_OUT  ?= demo_output
+
+.PHONY: demo test install install-dev lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+demo: install
+	$(BIN)/synchrony analyze $(DEMO_CLIP) --out $(DEMO_OUT)
+	@echo "Results: $(DEMO_OUT)/summary.json and the plots beside it"
+
+lint: install-dev
+	$(BIN)/ruff check synchrony gui calibration tests bench sample_videos
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: install-dev
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Scene, person and baseline calibration, free of Qt (installed as synchrony.calibration)."""

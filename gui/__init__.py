@@ -1,0 +1,1 @@
+"""PyQt6 + pyqtgraph dashboard (installed as synchrony.gui)."""

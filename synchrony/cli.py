@@ -1,0 +1,79 @@
+"""The ``synchrony`` command line: parses arguments and calls library functions.
+
+Errors are one line on stderr: exit status 2 for bad input (``ValueError``, missing or
+unreadable files), 1 for any other failure. ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from synchrony import __version__
+
+#: Subcommand modules in ``synchrony.commands``, in the order ``--help`` lists them.
+COMMAND_MODULES = (
+    "analyze",
+    "wcc",
+    "models",
+)
+
+SIGN_NOTE = "Lag sign: lag > 0 means A leads and B follows (B resembles A's earlier movement)."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="synchrony",
+        description="Nonverbal synchrony of two people: tracking, windowed cross-correlation, "
+        "surrogate tests. " + SIGN_NOTE,
+    )
+    parser.add_argument("--version", action="version", version=f"synchrony {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"synchrony.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"synchrony.commands.{name}":
+                continue  # subcommand not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().replace("\n", " ")
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("synchrony: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+            PermissionError) as exc:
+        if args.debug:
+            raise
+        print(f"synchrony {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
+        if args.debug:
+            raise
+        print(f"synchrony {args.command}: failed: {type(exc).__name__}: {_one_line(exc)}",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
