@@ -1,7 +1,7 @@
 # Two commands for a fresh machine (see README):
 #   make demo   - create .venv, install synchrony, analyse the bundled two-person sample clip
-#   make test   - create .venv, install synchrony with its test tools, run ruff, mypy, the
-#                 import contract and the test suite
+#   make test   - create .venv, install synchrony with its test tools, run ruff, mypy and
+#                 the test suite (which also checks that the core never imports Qt)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -27,7 +27,6 @@ demo: install
 lint: install-dev
 	$(BIN)/ruff check synchrony gui calibration tests bench sample_videos
 	$(BIN)/mypy
-	$(BIN)/lint-imports
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

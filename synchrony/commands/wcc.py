@@ -1,0 +1,95 @@
+"""``synchrony wcc TABLE``: windowed cross-correlation of a two-column table (e.g. MEA)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from synchrony.compat import rmea_smooth
+from synchrony.errors import InputError
+from synchrony.lead import SIGN_CONVENTION, describe_lag
+from synchrony.peaks import pick_peaks
+from synchrony.tables import read_pair
+from synchrony.wcc import METHODS, WccResult, fisher_z, windowed_xcorr
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``wcc`` subcommand."""
+    p = subparsers.add_parser(
+        "wcc",
+        help="windowed cross-correlation of a two-column table (A = first, B = second column)",
+        description="Windowed cross-correlation of two series in a text table, such as MEA "
+        "output (header \"pat\" \"th\"). The first chosen column is person A, the second "
+        f"person B. {SIGN_CONVENTION}.",
+    )
+    p.add_argument("table", type=Path, help="text or CSV table with one row per sample")
+    p.add_argument("--fps", type=float, required=True, help="sampling rate in Hz")
+    p.add_argument("--columns", default="1,2", help="1-based columns of A and B (default 1,2)")
+    p.add_argument("--window-s", type=float, required=True, help="window length in seconds")
+    p.add_argument("--step-s", type=float, required=True, help="step between windows in s")
+    p.add_argument("--max-lag-s", type=float, required=True, help="largest lag in seconds")
+    p.add_argument("--method", choices=METHODS, default="rmea",
+                   help="rmea: rMEA MEAccf windows; boker: wcc wccCalc trailing windows")
+    p.add_argument("--smooth-s", type=float, default=None,
+                   help="smooth both series first with rMEA's moving average of this many s")
+    p.add_argument("--fisher-z", action="store_true", help="write Fisher z instead of r")
+    p.add_argument("--out", type=Path, required=True,
+                   help="grid CSV to write; per-window peaks go to <stem>_peaks.csv beside it")
+    p.set_defaults(func=run)
+
+
+def _columns(text: str) -> tuple[int, int]:
+    try:
+        parts = tuple(int(c) for c in text.split(","))
+    except ValueError:
+        raise InputError(f"--columns must be two 1-based integers like 1,2, got {text!r}") from None
+    if len(parts) != 2 or min(parts) < 1:
+        raise InputError(f"--columns must be two 1-based integers like 1,2, got {text!r}")
+    return parts[0], parts[1]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the grid and the peaks and write both CSV files."""
+    data = read_pair(args.table, _columns(args.columns))
+    a, b = data[:, 0], data[:, 1]
+    if args.smooth_s is not None:
+        a = rmea_smooth(a, args.fps, args.smooth_s)
+        b = rmea_smooth(b, args.fps, args.smooth_s)
+    result = windowed_xcorr(a, b, fs_hz=args.fps, window_s=args.window_s, step_s=args.step_s,
+                            max_lag_s=args.max_lag_s, method=args.method)
+    peaks_path = args.out.with_name(args.out.stem + "_peaks.csv")
+    write_grid_csv(args.out, result, fisher=args.fisher_z)
+    write_peaks_csv(peaks_path, result)
+    print(f"wrote {args.out} ({result.r.shape[0]} windows x {result.r.shape[1]} lags) and "
+          f"{peaks_path}; {SIGN_CONVENTION}", file=sys.stderr)
+    return 0
+
+
+def _format(value: float) -> str:
+    return "" if not np.isfinite(value) else repr(float(value))
+
+
+def write_grid_csv(path: Path, result: WccResult, *, fisher: bool = False) -> None:
+    """Write ``window_start_s`` then one column per lag (seconds, ascending; lag > 0: A leads)."""
+    values = fisher_z(result.r) if fisher else result.r
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["window_start_s"] + [f"{lag:g}" for lag in np.round(result.lags_s, 6)])
+        for start, row in zip(result.window_start_s, values, strict=True):
+            writer.writerow([f"{start:g}"] + [_format(v) for v in row])
+
+
+def write_peaks_csv(path: Path, result: WccResult) -> None:
+    """Per-window peaks (Boker et al. 2002 peak picking) with the leader in words."""
+    peaks = pick_peaks(result)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["window_start_s", "peak_lag_s", "peak_r", "who_leads"])
+        for start, lag, r in zip(result.window_start_s, peaks.peak_lag_s, peaks.peak_r,
+                                 strict=True):
+            writer.writerow([f"{start:g}", _format(lag), _format(r), describe_lag(lag)])
