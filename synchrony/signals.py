@@ -1,6 +1,8 @@
 """Movement signals per person on a uniform time grid (contract names and units).
 
-``body``   speed of the visible upper-body pose landmarks (nose, shoulders, elbows, wrists),
+``body``   mean speed of the visible upper-body pose landmarks (nose, shoulders, elbows,
+           wrists; a landmark whose median visibility is below 0.8 for either person is left
+           out for the session, so hidden, guessed arms add no false movement),
            in body widths per second: pixel speed divided by the person's shoulder width
            (calibration's ``body_scale`` or the session median).
 ``head``   head movement from the face's transformation matrix: rotation speed (deg/s) and
@@ -39,6 +41,8 @@ UNITS = {
 }
 #: Pose landmarks with a lower MediaPipe visibility are treated as not seen.
 MIN_VISIBILITY = 0.5
+#: A landmark enters ``body`` only if its median visibility reaches this for both people.
+MIN_RELIABLE_VISIBILITY = 0.8
 DEFAULT_MAX_GAP_S = 0.5
 DEFAULT_CUTOFF_HZ = 3.0
 
@@ -145,15 +149,42 @@ def _speed(x: np.ndarray, fs_hz: float, causal: bool = False) -> np.ndarray:
     return np.sqrt(np.sum(d.reshape(len(d), -1) ** 2, axis=1))
 
 
+def reliable_landmarks(features: Sequence[Mapping[str, np.ndarray]],
+                       min_visibility: float = MIN_RELIABLE_VISIBILITY) -> np.ndarray:
+    """(7,) mask of the upper-body landmarks clearly visible for every person with a pose.
+
+    A landmark counts as clearly visible when its median MediaPipe visibility over the
+    frames with a pose is at least ``min_visibility``. Hidden arms (behind a desk, out of
+    frame) are guessed by MediaPipe with middling visibility that drifts around the
+    threshold; they would add jumps that are not movement. Using the same landmarks for
+    both people keeps their ``body`` signals comparable.
+    """
+    masks = []
+    for feats in features:
+        vis = feats["upper_body_visibility"]
+        with_pose = np.isfinite(vis).any(axis=1)
+        if with_pose.any():
+            masks.append(np.nanmedian(vis[with_pose], axis=0) >= min_visibility)
+    if not masks:
+        return np.ones(len(UPPER_BODY), dtype=bool)
+    both = np.logical_and.reduce(masks)
+    return both if both.any() else np.logical_or.reduce(masks)
+
+
 def signals_from_grid(grid: Mapping[str, np.ndarray], *, grid_hz: float, scale_px: float,
-                      cutoff_hz: float = DEFAULT_CUTOFF_HZ, causal: bool = False
-                      ) -> dict[str, np.ndarray]:
+                      cutoff_hz: float = DEFAULT_CUTOFF_HZ, causal: bool = False,
+                      landmarks: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The four signals of one person from features already on the grid.
 
     ``grid`` holds :func:`person_features` keys resampled onto the grid; ``scale_px`` is
-    the shoulder width used for ``body``. ``causal=True`` uses only past samples (live).
+    the shoulder width used for ``body``; ``landmarks`` is an optional (7,) mask of the
+    upper-body landmarks to use (see :func:`reliable_landmarks`). ``causal=True`` uses
+    only past samples (live).
     """
-    pos = lowpass(grid["upper_body_px"], grid_hz, cutoff_hz, causal=causal)
+    upper = grid["upper_body_px"]
+    if landmarks is not None and landmarks.any():
+        upper = upper[:, landmarks]
+    pos = lowpass(upper, grid_hz, cutoff_hz, causal=causal)
     with np.errstate(invalid="ignore"):
         per_landmark = np.sqrt(np.sum(_derivative(pos, grid_hz, causal) ** 2, axis=2))
     seen = np.isfinite(per_landmark)
@@ -176,7 +207,8 @@ def signals_from_grid(grid: Mapping[str, np.ndarray], *, grid_hz: float, scale_p
 def person_features(frames: Sequence[TrackedFrame], person: int) -> dict[str, np.ndarray]:
     """Per-frame raw quantities of one person (index 0 = A), in pixels / cm / coefficients.
 
-    Keys: ``upper_body_px`` (n, 7, 2), ``shoulder_width_px`` (n,), ``head_quat`` (n, 4),
+    Keys: ``upper_body_px`` (n, 7, 2), ``upper_body_visibility`` (n, 7),
+    ``shoulder_width_px`` (n,), ``head_quat`` (n, 4),
     ``head_cm`` (n, 3), ``blendshapes`` (n, 51), ``motion`` (n,); NaN = not seen.
     """
     obs = [f.people[person] for f in frames]
@@ -188,6 +220,7 @@ def person_features(frames: Sequence[TrackedFrame], person: int) -> dict[str, np
     matrices = np.stack([o.head_matrix for o in obs]).astype(np.float64)
     return {
         "upper_body_px": pose[:, list(UPPER_BODY)],
+        "upper_body_visibility": vis[:, list(UPPER_BODY)],
         "shoulder_width_px": shoulders,
         "head_quat": _quaternions(matrices[:, :3, :3]),
         "head_cm": matrices[:, :3, 3],
@@ -235,8 +268,9 @@ def extract_signals(
     t_grid = uniform_grid(t_src, grid_hz)
     values: dict[str, np.ndarray] = {}
     detected: dict[str, dict[str, float]] = {}
-    for i, person in enumerate(PERSONS):
-        raw = person_features(frames, i)
+    features = [person_features(frames, i) for i in range(len(PERSONS))]
+    landmarks = reliable_landmarks(features)
+    for person, raw in zip(PERSONS, features, strict=True):
         detected[person] = {
             "pose": float(np.mean(np.isfinite(raw["upper_body_px"]).any(axis=(1, 2)))),
             "face": float(np.mean(np.isfinite(raw["blendshapes"][:, 0]))),
@@ -244,7 +278,8 @@ def extract_signals(
         grid = {k: resample(t_src, v, t_grid, max_gap_s) for k, v in raw.items()}
         scale = (body_scale_px or {}).get(person) or median_shoulder_width_px(raw)
         for name, series in signals_from_grid(grid, grid_hz=grid_hz, scale_px=scale,
-                                              cutoff_hz=cutoff_hz).items():
+                                              cutoff_hz=cutoff_hz,
+                                              landmarks=landmarks).items():
             values[f"{person}_{name}"] = series
     return SignalSet(time_s=t_grid, grid_hz=float(grid_hz), values=values,
                      detected_fraction=detected)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from synchrony.compat import rmea_smooth
 from synchrony.errors import InputError
+from synchrony.exports import write_grid_csv, write_rows_csv
 from synchrony.lead import SIGN_CONVENTION, describe_lag
 from synchrony.peaks import pick_peaks
 from synchrony.tables import read_pair
-from synchrony.wcc import METHODS, WccResult, fisher_z, windowed_xcorr
+from synchrony.wcc import METHODS, WccResult, windowed_xcorr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     result = windowed_xcorr(a, b, fs_hz=args.fps, window_s=args.window_s, step_s=args.step_s,
                             max_lag_s=args.max_lag_s, method=args.method)
     peaks_path = args.out.with_name(args.out.stem + "_peaks.csv")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_grid_csv(args.out, result, fisher=args.fisher_z)
     write_peaks_csv(peaks_path, result)
     print(f"wrote {args.out} ({result.r.shape[0]} windows x {result.r.shape[1]} lags) and "
@@ -69,27 +68,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format(value: float) -> str:
-    return "" if not np.isfinite(value) else repr(float(value))
-
-
-def write_grid_csv(path: Path, result: WccResult, *, fisher: bool = False) -> None:
-    """Write ``window_start_s`` then one column per lag (seconds, ascending; lag > 0: A leads)."""
-    values = fisher_z(result.r) if fisher else result.r
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["window_start_s"] + [f"{lag:g}" for lag in np.round(result.lags_s, 6)])
-        for start, row in zip(result.window_start_s, values, strict=True):
-            writer.writerow([f"{start:g}"] + [_format(v) for v in row])
-
-
 def write_peaks_csv(path: Path, result: WccResult) -> None:
     """Per-window peaks (Boker et al. 2002 peak picking) with the leader in words."""
     peaks = pick_peaks(result)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["window_start_s", "peak_lag_s", "peak_r", "who_leads"])
+    rows = (
+        (float(start), float(lag), float(r), describe_lag(lag))
         for start, lag, r in zip(result.window_start_s, peaks.peak_lag_s, peaks.peak_r,
-                                 strict=True):
-            writer.writerow([f"{start:g}", _format(lag), _format(r), describe_lag(lag)])
+                                 strict=True)
+    )
+    write_rows_csv(path, ["window_start_s", "peak_lag_s", "peak_r", "who_leads"], rows)

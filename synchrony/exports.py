@@ -1,0 +1,159 @@
+"""Tidy files written by ``analyze`` and by sessions: JSON, CSV and Parquet.
+
+Every table states its units in its column names; the lag sign convention is written into
+the grid files' names of columns (seconds) and into ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synchrony.signals import SignalSet
+from synchrony.tracking import N_BLENDSHAPES, N_POSE_LANDMARKS, PERSONS, TrackedFrame
+from synchrony.wcc import WccResult, fisher_z
+
+#: MediaPipe's 33 pose landmark names, in index order.
+POSE_LANDMARK_NAMES = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+    "right_heel", "left_foot_index", "right_foot_index",
+)
+#: MediaPipe's 52 face blendshape names, in index order.
+BLENDSHAPE_NAMES = (
+    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft",
+    "browOuterUpRight", "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft",
+    "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight",
+    "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft",
+    "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen",
+    "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft",
+    "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight",
+    "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight", "mouthRollLower",
+    "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight",
+    "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
+    "noseSneerLeft", "noseSneerRight",
+)
+assert len(POSE_LANDMARK_NAMES) == N_POSE_LANDMARKS
+assert len(BLENDSHAPE_NAMES) == N_BLENDSHAPES
+
+
+def json_safe(value: Any) -> Any:
+    """Recursively turn numpy scalars/arrays into Python values and NaN/inf into None."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write strict JSON (NaN as null), indented."""
+    path.write_text(json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n")
+
+
+def _cell(value: float) -> str:
+    return "" if not np.isfinite(value) else repr(float(value))
+
+
+def write_grid_csv(path: Path, result: WccResult, *, fisher: bool = False) -> None:
+    """``window_start_s`` then one column per lag in seconds, ascending (lag > 0: A leads)."""
+    values = fisher_z(result.r) if fisher else result.r
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["window_start_s"] + [f"{lag:g}" for lag in np.round(result.lags_s, 6)])
+        for start, row in zip(result.window_start_s, values, strict=True):
+            writer.writerow([_cell(round(float(start), 9))] + [_cell(v) for v in row])
+
+
+def write_rows_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Plain CSV; floats written in full precision, NaN as empty."""
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([_cell(v) if isinstance(v, float | np.floating) else v for v in row])
+
+
+def signals_table(signals: SignalSet) -> pa.Table:
+    """``time_s`` then one column per person and signal (``A_body``, ``B_body``, …)."""
+    columns = {"time_s": signals.time_s}
+    columns.update({k: signals.values[k] for k in sorted(signals.values)})
+    return pa.table({k: pa.array(np.asarray(v, dtype=np.float64)) for k, v in columns.items()})
+
+
+def write_signals(out_dir: Path, signals: SignalSet) -> None:
+    """``signals.csv`` and ``signals.parquet``."""
+    table = signals_table(signals)
+    pq.write_table(table, out_dir / "signals.parquet")
+    names = table.column_names
+    cols = [table.column(n).to_numpy() for n in names]
+    write_rows_csv(out_dir / "signals.csv", names, zip(*cols, strict=True))
+
+
+def landmark_rows(frame: TrackedFrame) -> list[dict[str, Any]]:
+    """One row per person of one frame: pose x/y/visibility, head matrix, blendshapes, motion.
+
+    Face mesh points (478 per face) are kept as one list column ``face_xy_norm``
+    (x0, y0, x1, y1, …) to keep the table narrow.
+    """
+    rows = []
+    for person, obs in zip(PERSONS, frame.people, strict=True):
+        row: dict[str, Any] = {
+            "frame_index": frame.index, "timestamp_s": frame.timestamp_s, "person": person,
+            "width_px": frame.size_px[0], "height_px": frame.size_px[1],
+            "motion_fraction": obs.motion_fraction,
+        }
+        for i, name in enumerate(POSE_LANDMARK_NAMES):
+            row[f"pose_{name}_x_norm"] = float(obs.pose_xy_norm[i, 0])
+            row[f"pose_{name}_y_norm"] = float(obs.pose_xy_norm[i, 1])
+            row[f"pose_{name}_visibility"] = float(obs.pose_visibility[i])
+        for i, value in enumerate(obs.head_matrix.ravel()):
+            row[f"head_matrix_{i // 4}{i % 4}"] = float(value)
+        for i, name in enumerate(BLENDSHAPE_NAMES):
+            row[f"blendshape_{name}"] = float(obs.blendshapes[i])
+        face = obs.face_xy_norm
+        row["face_xy_norm"] = None if not np.isfinite(face[0, 0]) else face.ravel().tolist()
+        rows.append(row)
+    return rows
+
+
+def landmarks_table(frames: Sequence[TrackedFrame]) -> pa.Table:
+    """All frames' landmark rows as one Arrow table (NaN stays NaN; no face = null list)."""
+    rows = [r for f in frames for r in landmark_rows(f)]
+    return pa.Table.from_pylist(rows, schema=landmarks_schema())
+
+
+def landmarks_schema() -> pa.Schema:
+    """Arrow schema of the landmark table (stable column order for incremental writers)."""
+    fields = [
+        pa.field("frame_index", pa.int64()), pa.field("timestamp_s", pa.float64()),
+        pa.field("person", pa.string()), pa.field("width_px", pa.int32()),
+        pa.field("height_px", pa.int32()), pa.field("motion_fraction", pa.float64()),
+    ]
+    for name in POSE_LANDMARK_NAMES:
+        fields += [pa.field(f"pose_{name}_x_norm", pa.float32()),
+                   pa.field(f"pose_{name}_y_norm", pa.float32()),
+                   pa.field(f"pose_{name}_visibility", pa.float32())]
+    fields += [pa.field(f"head_matrix_{i // 4}{i % 4}", pa.float32()) for i in range(16)]
+    fields += [pa.field(f"blendshape_{name}", pa.float32()) for name in BLENDSHAPE_NAMES]
+    fields.append(pa.field("face_xy_norm", pa.list_(pa.float32())))
+    return pa.schema(fields)
