@@ -24,8 +24,8 @@ import numpy as np
 from synchrony.lead import SIGN_CONVENTION, describe_lag, leader_of
 from synchrony.peaks import PeakResult, pick_peaks
 from synchrony.signals import SIGNALS, SignalSet
-from synchrony.surrogates import SurrogateTest, surrogate_test
-from synchrony.wcc import WccResult, check_parameters, windowed_xcorr
+from synchrony.surrogates import SurrogateMethod, SurrogateTest, surrogate_test
+from synchrony.wcc import Method, WccResult, check_parameters, windowed_xcorr
 
 ALPHA = 0.05
 SURROGATE_METHODS = ("circular_shift", "segment_shuffle")
@@ -39,9 +39,9 @@ class AnalysisParameters:
     step_s: float = 0.5
     max_lag_s: float = 2.0
     n_surrogates: int = 200
-    surrogate_method: str = "circular_shift"
+    surrogate_method: SurrogateMethod = "circular_shift"
     seed: int = 0
-    method: str = "rmea"
+    method: Method = "rmea"
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for ``summary.json``."""
@@ -81,7 +81,7 @@ def _statistic(params: AnalysisParameters, fs_hz: float) -> Callable[[np.ndarray
                                                                        float]:
     def stat(a: np.ndarray, b: np.ndarray) -> float:
         res = windowed_xcorr(a, b, fs_hz=fs_hz, window_s=params.window_s, step_s=params.step_s,
-                             max_lag_s=params.max_lag_s, method=params.method)  # type: ignore[arg-type]
+                             max_lag_s=params.max_lag_s, method=params.method)
         return mean_abs_peak_r(res.r)
 
     return stat
@@ -91,7 +91,7 @@ def analyze_pair(a: np.ndarray, b: np.ndarray, *, fs_hz: float, signal: str,
                  params: AnalysisParameters) -> SignalAnalysis:
     """WCC, peaks, surrogate test and summary for one signal's (A, B) series."""
     res = windowed_xcorr(a, b, fs_hz=fs_hz, window_s=params.window_s, step_s=params.step_s,
-                         max_lag_s=params.max_lag_s, method=params.method)  # type: ignore[arg-type]
+                         max_lag_s=params.max_lag_s, method=params.method)
     peaks = pick_peaks(res)
     abs_max = window_abs_max(res.r)
     test = None
@@ -139,6 +139,27 @@ def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
             "null_mean": float(test.null_mean) if test else math.nan,
         },
     }
+
+
+def not_computed_summary(reason: str) -> dict[str, object]:
+    """A signal's summary block when no synchrony could be computed (keys kept, values null)."""
+    return {
+        "mean_abs_peak_r": math.nan, "median_peak_lag_s": math.nan, "median_peak_r": math.nan,
+        "leader": "none", "who_leads": f"not computed: {reason}",
+        "lead_fraction": {"A": math.nan, "B": math.nan}, "n_windows": 0,
+        "n_windows_with_peak": 0,
+        "surrogate": {"method": None, "n": 0, "z": math.nan, "p": math.nan,
+                      "null_mean": math.nan},
+    }
+
+
+def too_short_reason(n_samples: int, fs_hz: float, params: AnalysisParameters) -> str | None:
+    """Why a series of ``n_samples`` cannot hold one window plus the lag, or None if it can."""
+    need_s = params.window_s + params.max_lag_s
+    if n_samples / fs_hz >= need_s:
+        return None
+    return (f"the recording is {n_samples / fs_hz:.1f} s long, shorter than one window plus "
+            f"the maximum lag ({need_s:g} s)")
 
 
 def analyze_signals(signals: SignalSet, params: AnalysisParameters,

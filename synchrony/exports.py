@@ -70,7 +70,7 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n")
 
 
-def _cell(value: float) -> str:
+def _cell(value: float | np.floating) -> str:
     return "" if not np.isfinite(value) else repr(float(value))
 
 

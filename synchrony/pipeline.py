@@ -23,7 +23,13 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from synchrony import __version__
-from synchrony.analysis import AnalysisParameters, SignalAnalysis, analyze_signals
+from synchrony.analysis import (
+    AnalysisParameters,
+    SignalAnalysis,
+    analyze_signals,
+    not_computed_summary,
+    too_short_reason,
+)
 from synchrony.errors import InputError
 from synchrony.exports import landmarks_table, write_grid_csv, write_json, write_signals
 from synchrony.progress import ProgressBar
@@ -122,6 +128,10 @@ def people_report(frames: Sequence[TrackedFrame], signals: SignalSet,
         if crowd > 0.1:
             warnings.append(f"3 or more people were in view in {100 * crowd:.0f} % of checks; "
                             "A and B are the people in the left and right regions")
+        alone = people["in_view"]["fraction_1_or_fewer"]
+        if alone > 0.5:
+            warnings.append(f"only one person (or nobody) was in view in {100 * alone:.0f} % of "
+                            "checks (faces counted in both regions)")
     return people, warnings
 
 
@@ -150,11 +160,10 @@ def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
     pq.write_table(landmarks_table(run.frames), out_dir / "landmarks.parquet")
     for name, analysis in analyses.items():
         write_grid_csv(out_dir / f"wcc_{name}.csv", analysis.wcc)
-    try:
+    if analyses:
         from synchrony.plots import write_analysis_plots
-    except ImportError:  # pragma: no cover - plots are part of the package
-        return
-    write_analysis_plots(analyses, signals, out_dir)
+
+        write_analysis_plots(analyses, signals, out_dir)
 
 
 def prepare_output_dir(out: Path, *, overwrite: bool) -> Path:
@@ -212,9 +221,13 @@ def analyze_video(
         if len(run.frames) < 2:
             raise InputError(f"{video} has only one frame; movement needs at least two")
         signals = extract_signals(run.frames, grid_hz=grid_hz, body_scale_px=body_scale_px)
-        analyses = analyze_signals(signals, params, signal_names)
+        reason = too_short_reason(len(signals.time_s), signals.grid_hz, params)
+        analyses = {} if reason else analyze_signals(signals, params, signal_names)
         summary = build_summary(run, signals, analyses, params,
                                 extra_parameters=extra_parameters, roles=roles)
+        if reason:
+            summary["signals"] = {name: not_computed_summary(reason) for name in signal_names}
+            summary["warnings"].append(f"no synchrony computed: {reason}")
         write_outputs(tmp, run, signals, analyses, summary)
         commit_output_dir(tmp, out)
     except BaseException:

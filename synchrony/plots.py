@@ -22,7 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from synchrony.analysis import SignalAnalysis
 from synchrony.lead import SIGN_CONVENTION
@@ -42,7 +44,6 @@ DPI = 150
 LAG_AXIS_LABEL = "B leads  ←    lag (s)    →  A leads"
 FOOTER = f"Sign convention: {SIGN_CONVENTION}."
 _FOOTER_HEIGHT = 0.06  # fraction of the figure height kept free for the footer
-_PEAK_STYLE = {"color": "black", "markeredgecolor": "white", "markeredgewidth": 0.5}
 
 
 # --------------------------------------------------------------------------------------
@@ -60,11 +61,9 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     Figure
         An empty figure whose bottom :data:`_FOOTER_HEIGHT` is kept free of axes.
     """
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    layout = ConstrainedLayoutEngine(rect=(0.0, _FOOTER_HEIGHT, 1.0, 1.0 - _FOOTER_HEIGHT))
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout=layout)
     FigureCanvasAgg(fig)
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(rect=(0.0, _FOOTER_HEIGHT, 1.0, 1.0 - _FOOTER_HEIGHT))
     fig.text(0.01, _FOOTER_HEIGHT / 2, FOOTER, ha="left", va="center", fontsize=8.5,
              color="0.25")
     return fig
@@ -94,8 +93,8 @@ def figure_text(fig: Figure) -> str:
 
     Lets tests and callers check what a figure says without reading pixels.
     """
-    parts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
-    return "\n".join(p for p in parts if isinstance(p, str) and p)
+    texts = [t.get_text() for t in fig.findobj(Text) if isinstance(t, Text)]
+    return "\n".join(t for t in texts if t)
 
 
 def _fmt(value: object, spec: str = ".2f", unit: str = "") -> str:
@@ -144,6 +143,7 @@ def _note_no_data(ax: Axes, message: str) -> None:
 
 
 def _signal_title(analysis: SignalAnalysis, what: str, title: str | None) -> str:
+    """``title`` if given, else ``"<what>: <signal>"``."""
     return title if title is not None else f"{what}: {analysis.signal}"
 
 
@@ -215,7 +215,8 @@ def _draw_peak_path(ax: Axes, times: np.ndarray, peak_lag_s: np.ndarray) -> None
     found = np.isfinite(peak_lag_s)
     size = 4.0 if times.size <= 120 else 2.5
     ax.plot(times[found], peak_lag_s[found], linestyle="none", marker="o", markersize=size,
-            label=f"peak of each window ({int(found.sum())} of {found.size})", **_PEAK_STYLE)
+            color="black", markeredgecolor="white", markeredgewidth=0.5,
+            label=f"peak of each window ({int(found.sum())} of {found.size})")
 
 
 def plot_wcc_heatmap(analysis: SignalAnalysis, path: str | Path, *, title: str | None = None,

@@ -8,7 +8,10 @@ regions: **A is the left person, B the right one**, stable across frames by cons
 
 Landmarks are returned in full-frame normalised coordinates (``xy_norm``: 0-1 of the
 whole image's width and height). A person not found in a frame is NaN -- never a stale
-or zero value. Every ``crowd_check_every_s`` a whole-frame pose pass counts the people in
+or zero value. A skeleton whose anchor (shoulder midpoint, else nose) or a face whose
+centre lies outside its region is dropped: MediaPipe completes a person cut by the region
+edge into a whole skeleton, so one person sitting across the middle would otherwise be
+reported as two. Every ``crowd_check_every_s`` a whole-frame pose pass counts the people in
 view (faces per region), so that a third person or a missing one can be reported.
 """
 
@@ -60,6 +63,10 @@ class Region:
         x1 = max(x0 + 2, int(round(self.x1 * width)))
         y1 = max(y0 + 2, int(round(self.y1 * height)))
         return x0, y0, min(x1, width), min(y1, height)
+
+    def contains(self, x_norm: float, y_norm: float) -> bool:
+        """True if the point (full-frame normalised) lies inside the region."""
+        return bool(self.x0 <= x_norm <= self.x1 and self.y0 <= y_norm <= self.y1)
 
     def as_list(self) -> list[float]:
         """``[x0, y0, x1, y1]`` as in the calibration profile."""
@@ -153,6 +160,16 @@ class MotionEnergy:
             cell = changed[y0 // 2:max(y0 // 2 + 1, y1 // 2), x0 // 2:max(x0 // 2 + 1, x1 // 2)]
             out.append(float(cell.mean()) if cell.size else math.nan)
         return out
+
+
+def pose_anchor(xy_norm: np.ndarray, visibility: np.ndarray) -> tuple[float, float]:
+    """Where a skeleton is: its shoulder midpoint, or its nose if a shoulder is not visible."""
+    shoulders = xy_norm[[LEFT_SHOULDER, RIGHT_SHOULDER]]
+    if np.all(visibility[[LEFT_SHOULDER, RIGHT_SHOULDER]] >= 0.5):
+        mid = shoulders.mean(axis=0)
+    else:
+        mid = xy_norm[0]
+    return float(mid[0]), float(mid[1])
 
 
 def _landmarks_xy(landmarks: Sequence[Any], box: tuple[int, int, int, int],
@@ -296,7 +313,10 @@ class MediaPipeTracker:
         lms = result.pose_landmarks[0]
         vis = np.array([lm.visibility if lm.visibility is not None else np.nan for lm in lms],
                        dtype=np.float32)
-        return _landmarks_xy(lms, box, size), vis
+        xy = _landmarks_xy(lms, box, size)
+        if not self.regions[i].contains(*pose_anchor(xy, vis)):
+            return _nan(N_POSE_LANDMARKS, 2), _nan(N_POSE_LANDMARKS)
+        return xy, vis
 
     def _face_job(self, i: int, image: Any, ms: int, box: tuple[int, int, int, int],
                   size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -304,6 +324,8 @@ class MediaPipeTracker:
         if not result.face_landmarks:
             return _nan(N_FACE_LANDMARKS, 2), _nan(4, 4), _nan(N_BLENDSHAPES)
         xy = _landmarks_xy(result.face_landmarks[0], box, size)
+        if not self.regions[i].contains(*np.nanmean(xy, axis=0)):
+            return _nan(N_FACE_LANDMARKS, 2), _nan(4, 4), _nan(N_BLENDSHAPES)
         matrix = (np.asarray(result.facial_transformation_matrixes[0], dtype=np.float32)
                   if result.facial_transformation_matrixes else _nan(4, 4))
         shapes = (np.array([c.score for c in result.face_blendshapes[0]], dtype=np.float32)

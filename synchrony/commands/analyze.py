@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from synchrony import validation
@@ -68,7 +69,8 @@ def check_analysis_arguments(args: argparse.Namespace) -> AnalysisParameters:
                               surrogate_method=args.surrogate_method, seed=args.seed)
 
 
-def tracker_factory(model_dir: Path | None, pose_variant: str):  # type: ignore[no-untyped-def]
+def tracker_factory(model_dir: Path | None, pose_variant: str
+                    ) -> Callable[[tuple[Region, Region]], MediaPipeTracker]:
     """Find both models now (fail fast) and return a function building a tracker."""
     from synchrony.models import find_model
 
@@ -98,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     )
     for name, block in summary["signals"].items():
         surrogate = block["surrogate"]
+        if not block["n_windows"]:
+            print(f"{name:>6}: {block['who_leads']}", file=sys.stderr)
+            continue
         print(f"{name:>6}: mean |peak r| {block['mean_abs_peak_r']:.2f}, "
               f"median lag {block['median_peak_lag_s']:+.2f} s, p = {surrogate['p']:.3f}: "
               f"{block['who_leads']}", file=sys.stderr)
