@@ -192,35 +192,35 @@ def commit_output_dir(tmp: Path, out: Path) -> None:
         tmp.rename(out)
 
 
-def analyze_video(
-    video: Path,
+def analyze_run(
+    run: TrackingRun,
     out: Path,
     *,
     params: AnalysisParameters,
-    make_tracker: Callable[[tuple[Region, Region]], PersonTracker],
-    regions: tuple[Region, Region] = HALVES,
     signal_names: Sequence[str],
     grid_hz: float = DEFAULT_GRID_HZ,
     body_scale_px: dict[str, float] | None = None,
+    noise_floor: dict[str, dict[str, float]] | None = None,
     roles: dict[str, str | None] | None = None,
     extra_parameters: dict[str, Any] | None = None,
     overwrite: bool = False,
-    progress: bool = True,
 ) -> dict[str, Any]:
-    """Track, measure and analyse one video; write everything into ``out``; return summary."""
+    """Signals, analysis and every output file from already tracked frames; return summary.
+
+    Used for videos (after :func:`track_video`) and for recorded sessions (frames read
+    back from the session's landmark files).
+    """
     tmp = prepare_output_dir(out, overwrite=overwrite)
     try:
-        tracker = make_tracker(regions)
-        try:
-            run = track_video(video, tracker, progress=progress)
-        finally:
-            tracker.close()
         if not any(f.people[i].has_pose or f.people[i].has_face
                    for f in run.frames for i in range(2)):
-            raise InputError(f"nobody in view: no person was found in any frame of {video}")
+            raise InputError(f"nobody in view: no person was found in any frame of "
+                             f"{run.source.get('path')}")
         if len(run.frames) < 2:
-            raise InputError(f"{video} has only one frame; movement needs at least two")
-        signals = extract_signals(run.frames, grid_hz=grid_hz, body_scale_px=body_scale_px)
+            raise InputError(f"{run.source.get('path')} has only one frame; movement needs at "
+                             "least two")
+        signals = extract_signals(run.frames, grid_hz=grid_hz, body_scale_px=body_scale_px,
+                                  noise_floor=noise_floor)
         reason = too_short_reason(len(signals.time_s), signals.grid_hz, params)
         analyses = {} if reason else analyze_signals(signals, params, signal_names)
         summary = build_summary(run, signals, analyses, params,
@@ -234,3 +234,27 @@ def analyze_video(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return summary
+
+
+def analyze_video(
+    video: Path,
+    out: Path,
+    *,
+    make_tracker: Callable[[tuple[Region, Region]], PersonTracker],
+    regions: tuple[Region, Region] = HALVES,
+    progress: bool = True,
+    overwrite: bool = False,
+    **analysis: Any,
+) -> dict[str, Any]:
+    """Track every frame of ``video``, then :func:`analyze_run` into ``out``.
+
+    ``analysis`` holds :func:`analyze_run`'s keyword arguments (params, signal_names, …).
+    The output directory is checked before tracking starts, so a bad ``out`` fails fast.
+    """
+    shutil.rmtree(prepare_output_dir(out, overwrite=overwrite))
+    tracker = make_tracker(regions)
+    try:
+        run = track_video(video, tracker, progress=progress)
+    finally:
+        tracker.close()
+    return analyze_run(run, out, overwrite=overwrite, **analysis)

@@ -248,6 +248,7 @@ def extract_signals(
     max_gap_s: float = DEFAULT_MAX_GAP_S,
     cutoff_hz: float = DEFAULT_CUTOFF_HZ,
     body_scale_px: Mapping[str, float] | None = None,
+    noise_floor: Mapping[str, Mapping[str, float]] | None = None,
 ) -> SignalSet:
     """Turn tracked frames into the four signals of both people on a uniform grid.
 
@@ -259,6 +260,9 @@ def extract_signals(
     cutoff_hz : low-pass cut-off applied to positions, angles and blendshapes.
     body_scale_px : person -> shoulder width in pixels (calibration); default: the
         median shoulder width seen in the session.
+    noise_floor : person -> signal -> level (in the signal's unit) that a still person
+        reaches from tracker jitter alone (calibration baseline); stretches that stay
+        below it are marked as no movement (NaN), see :func:`mark_no_movement`.
     """
     if len(frames) < 2:
         raise ValueError(f"need at least 2 tracked frames to measure movement, got {len(frames)}")
@@ -280,7 +284,9 @@ def extract_signals(
         for name, series in signals_from_grid(grid, grid_hz=grid_hz, scale_px=scale,
                                               cutoff_hz=cutoff_hz,
                                               landmarks=landmarks).items():
-            values[f"{person}_{name}"] = series
+            floor = (noise_floor or {}).get(person, {}).get(name)
+            values[f"{person}_{name}"] = (mark_no_movement(series, floor, grid_hz)
+                                          if floor else series)
     return SignalSet(time_s=t_grid, grid_hz=float(grid_hz), values=values,
                      detected_fraction=detected)
 
@@ -289,3 +295,25 @@ def median_shoulder_width_px(features: Mapping[str, np.ndarray]) -> float:
     """Median shoulder width in pixels over the frames where both shoulders were seen."""
     widths = features["shoulder_width_px"]
     return float(np.nanmedian(widths)) if np.isfinite(widths).any() else math.nan
+
+
+#: A stretch below the noise floor must last this long to count as "no movement".
+MIN_STILL_S = 1.0
+
+
+def mark_no_movement(x: np.ndarray, floor: float, grid_hz: float,
+                     min_still_s: float = MIN_STILL_S) -> np.ndarray:
+    """Replace stretches of at least ``min_still_s`` below ``floor`` by NaN ("no movement").
+
+    A person sitting still produces only tracker jitter; correlating that jitter with the
+    other person's movement would report noise as synchrony. Such stretches become missing
+    samples, which the WCC treats as missing (rMEA drops windows that are mostly missing).
+    """
+    below = np.isfinite(x) & (x < floor)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], below.astype(np.int8), [0]])))
+    out = np.array(x, dtype=np.float64, copy=True)
+    min_len = max(1, int(round(min_still_s * grid_hz)))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start >= min_len:
+            out[start:stop] = np.nan
+    return out

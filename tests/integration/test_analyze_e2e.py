@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import model_dir, shared_path
 
 from synchrony.cli import main
+from tests.shared import model_dir, shared_path
 
 pytestmark = [pytest.mark.mediapipe, pytest.mark.slow]
 

@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import shared_path
 
 from synchrony.compat import rmea_scale, rmea_smooth, rmea_window_summary
 from synchrony.tables import read_pair
 from synchrony.wcc import fisher_z, windowed_xcorr
+from tests.shared import shared_path
 
 FS_HZ = 25.0
 

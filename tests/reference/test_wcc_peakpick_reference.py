@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_path
 
 from synchrony.peaks import PeakResult, aggregate_peaks, pick_peaks
 from synchrony.wcc import WccResult
+from tests.shared import shared_path
 
 FS_HZ = 25.0
 W_MAX = 50  # wcc window, samples

@@ -22,12 +22,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import model_dir
 
 from synchrony import models
 from synchrony.cli import main
 from synchrony.errors import InputError, ModelNotFoundError
 from synchrony.models import ModelSpec, PinnedFile
+from tests.shared import model_dir
 
 _ORIGINAL_ENV = dict(os.environ)
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")

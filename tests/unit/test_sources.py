@@ -31,8 +31,8 @@ from synchrony.sources import (
     open_source,
     probe_video,
 )
-from tests.conftest import shared_path
 from tests.fixtures import video_files as vf
+from tests.shared import shared_path
 
 TIME_TOL_S = 0.001
 FPS = 30.0
