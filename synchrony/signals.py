@@ -44,6 +44,8 @@ MIN_VISIBILITY = 0.5
 #: A landmark enters ``body`` only if its median visibility reaches this for both people.
 MIN_RELIABLE_VISIBILITY = 0.8
 DEFAULT_MAX_GAP_S = 0.5
+#: Grid times this close to a sample take its value (rounding of k / grid_hz).
+_SAME_TIME_S = 1e-6
 DEFAULT_CUTOFF_HZ = 3.0
 
 
@@ -98,7 +100,8 @@ def resample(t_src: np.ndarray, values: np.ndarray, t_grid: np.ndarray,
         right = np.searchsorted(ts, t_grid, side="left")
         left = np.clip(right - 1, 0, len(ts) - 1)
         right_c = np.clip(right, 0, len(ts) - 1)
-        exact = ts[right_c] == t_grid
+        exact = (np.abs(ts[right_c] - t_grid) <= _SAME_TIME_S) | (
+            np.abs(ts[left] - t_grid) <= _SAME_TIME_S)
         inside = (right > 0) & (right < len(ts)) & (ts[right_c] - ts[left] <= max_gap_s + 1e-9)
         col = np.interp(t_grid, ts, ys)
         out[:, j] = np.where(inside | exact, col, np.nan)

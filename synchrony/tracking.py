@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -209,7 +210,6 @@ class MediaPipeTracker:
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.regions = regions
-        self._vision = vision
         self._motion = MotionEnergy(motion_threshold)
         self._crowd_every_s = crowd_check_every_s
         self._next_crowd_s = 0.0
@@ -264,8 +264,6 @@ class MediaPipeTracker:
 
     def track(self, frame: Frame) -> TrackedFrame:
         """Track both people in one frame."""
-        import time
-
         import mediapipe as mp
 
         if self._closed:
