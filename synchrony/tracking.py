@@ -18,10 +18,13 @@ view (faces per region), so that a third person or a missing one can be reported
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -139,6 +142,34 @@ class PersonTracker(Protocol):
     def close(self) -> None: ...
 
 
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null while MediaPipe starts up.
+
+    MediaPipe's C++ core prints about a hundred INFO/WARNING lines (LiteRT set-up,
+    "Sparsity tensors may not yet be fully supported", feedback-manager notes) when tasks
+    are created and on the first frame; they are harmless and bury the program's own
+    messages. Set ``SYNCHRONY_MEDIAPIPE_LOGS=1`` to see them.
+    """
+    if os.environ.get("SYNCHRONY_MEDIAPIPE_LOGS"):
+        yield
+        return
+    with _STDERR_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+
+
+_STDERR_LOCK = threading.Lock()
+
+
 class MotionEnergy:
     """Frame-difference motion energy per region, on a half-resolution grey image."""
 
@@ -215,6 +246,16 @@ class MediaPipeTracker:
         self._next_crowd_s = 0.0
         self._last_ms = -1
         self._lock = threading.Lock()
+        self._warm = False
+        with native_stderr_silenced():
+            self._create_tasks(vision, BaseOptions, pose_model, face_model, crowd_check_every_s)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mediapipe") \
+            if parallel else None
+        self._closed = False
+
+    def _create_tasks(self, vision: Any, base_options: Any, pose_model: Path, face_model: Path,
+                      crowd_check_every_s: float) -> None:
+        BaseOptions = base_options  # noqa: N806 - MediaPipe's class name
         video = vision.RunningMode.VIDEO
         self._poses = [
             vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
@@ -235,9 +276,6 @@ class MediaPipeTracker:
                 running_mode=vision.RunningMode.IMAGE, num_faces=3))
             if crowd_check_every_s > 0 else None
         )
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mediapipe") \
-            if parallel else None
-        self._closed = False
 
     def __enter__(self) -> Self:
         return self
@@ -252,9 +290,10 @@ class MediaPipeTracker:
         self._closed = True
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-        for task in [*self._poses, *self._faces, self._crowd]:
-            if task is not None:
-                task.close()
+        with native_stderr_silenced():
+            for task in [*self._poses, *self._faces, self._crowd]:
+                if task is not None:
+                    task.close()
 
     def _timestamp_ms(self, timestamp_s: float) -> int:
         """Strictly increasing integer milliseconds, as VIDEO mode demands."""
@@ -269,7 +308,9 @@ class MediaPipeTracker:
         if self._closed:
             raise RuntimeError("tracker is closed")
         t0 = time.perf_counter()
-        with self._lock:
+        quiet = nullcontext() if self._warm else native_stderr_silenced()
+        self._warm = True
+        with self._lock, quiet:
             ms = self._timestamp_ms(frame.timestamp_s)
             w, h = frame.size_px
             boxes = [r.to_px(w, h) for r in self.regions]
