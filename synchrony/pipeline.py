@@ -30,6 +30,7 @@ from synchrony.analysis import (
     not_computed_summary,
     too_short_reason,
 )
+from synchrony.episodes import write_analysis_episodes
 from synchrony.errors import InputError
 from synchrony.exports import landmarks_table, write_grid_csv, write_json, write_signals
 from synchrony.progress import ProgressBar
@@ -140,6 +141,9 @@ def build_summary(run: TrackingRun, signals: SignalSet, analyses: dict[str, Sign
                   roles: dict[str, str | None] | None = None) -> dict[str, Any]:
     """``summary.json`` (contract: schema synchrony.summary/1)."""
     people, warnings = people_report(run.frames, signals, roles)
+    if 0 < params.n_surrogates < 19:
+        warnings.append(f"with {params.n_surrogates} surrogates the smallest possible p is "
+                        f"{1 / (params.n_surrogates + 1):.3f}: nothing can reach p < 0.05")
     parameters = params.as_dict() | {"grid_hz": signals.grid_hz} | (extra_parameters or {})
     return {
         "schema": SUMMARY_SCHEMA,
@@ -229,6 +233,7 @@ def analyze_run(
             summary["signals"] = {name: not_computed_summary(reason) for name in signal_names}
             summary["warnings"].append(f"no synchrony computed: {reason}")
         write_outputs(tmp, run, signals, analyses, summary)
+        write_analysis_episodes(tmp, signals, analyses, params)  # episodes.csv/.json
         commit_output_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
