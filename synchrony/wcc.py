@@ -357,6 +357,24 @@ def _r_pairwise(fixed: np.ndarray, moving: np.ndarray) -> np.ndarray:
     return np.clip(r, -1.0, 1.0)
 
 
+def window_abs_max(r: np.ndarray) -> np.ndarray:
+    """(n_windows,) largest |r| over lags of each window; NaN for an all-NaN window."""
+    finite = np.isfinite(r)
+    out = np.where(finite, np.abs(r), -np.inf).max(axis=1, initial=-np.inf)
+    return np.where(finite.any(axis=1), out, np.nan)
+
+
+def mean_abs_peak_r(r: np.ndarray) -> float:
+    """Mean over windows of the largest |r| over lags (all-NaN windows left out; NaN if none).
+
+    The session-level synchrony strength that ``analyze`` reports and tests against
+    surrogates.
+    """
+    peak = window_abs_max(np.asarray(r, dtype=np.float64).reshape(len(r), -1))
+    peak = peak[np.isfinite(peak)]
+    return float(peak.mean()) if peak.size else math.nan
+
+
 def fisher_z(r: np.ndarray | float, clip: float = 10.0) -> np.ndarray:
     """Fisher's z = atanh(r), clipped to ``±clip`` like rMEA (r = ±1 gives ±clip)."""
     r_arr = np.asarray(r, dtype=np.float64)
@@ -369,6 +387,6 @@ def fisher_z(r: np.ndarray | float, clip: float = 10.0) -> np.ndarray:
 from synchrony.peaks import PeakResult, pick_peaks  # noqa: E402
 
 __all__ = [
-    "METHODS", "PeakResult", "WccResult", "check_parameters", "fisher_z", "pick_peaks",
-    "windowed_xcorr",
+    "METHODS", "PeakResult", "WccResult", "check_parameters", "fisher_z", "mean_abs_peak_r",
+    "pick_peaks", "window_abs_max", "windowed_xcorr",
 ]

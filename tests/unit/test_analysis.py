@@ -12,14 +12,14 @@ import pytest
 from synchrony.analysis import (
     AnalysisParameters,
     analyze_pair,
-    mean_abs_peak_r,
     not_computed_summary,
+    shuffle_segment_s,
     too_short_reason,
-    window_abs_max,
 )
 from synchrony.errors import InputError
 from synchrony.exports import json_safe, write_json
 from synchrony.pipeline import TrackingRun, analyze_run, commit_output_dir, prepare_output_dir
+from synchrony.wcc import mean_abs_peak_r, window_abs_max
 from tests.fixtures.tracked import driver, dyad_frames
 
 PARAMS = AnalysisParameters(window_s=5, step_s=0.5, max_lag_s=2, n_surrogates=99)
@@ -74,6 +74,13 @@ def test_window_abs_max_and_mean() -> None:
     np.testing.assert_allclose(window_abs_max(r), [0.8, np.nan, 0.4])
     assert mean_abs_peak_r(r) == pytest.approx(0.6)
     assert math.isnan(mean_abs_peak_r(np.full((2, 3), np.nan)))
+
+
+def test_shuffle_segments_are_long_but_fit_the_recording() -> None:
+    assert shuffle_segment_s(7.0, 600.0) == 30.0
+    assert shuffle_segment_s(10.0, 600.0) == 40.0
+    assert shuffle_segment_s(7.0, 60.0) == 15.0
+    assert shuffle_segment_s(7.0, 20.0) == 7.0
 
 
 def test_too_short_and_not_computed_blocks_keep_contract_keys() -> None:
