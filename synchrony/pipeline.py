@@ -40,6 +40,11 @@ from synchrony.sources import VideoFileSource, probe_video
 from synchrony.tracking import HALVES, PERSONS, PersonTracker, Region, TrackedFrame
 
 DEFAULT_GRID_HZ = 20.0
+#: A person seen in fewer frames than this fraction, and than this many seconds' worth of
+#: frames, counts as never in view (MediaPipe now and then "finds" a face in an empty scene
+#: and tracks it for a few frames).
+MIN_DETECTED_FRACTION = 0.02
+MIN_DETECTED_S = 1.0
 SUMMARY_SCHEMA = "synchrony.summary/1"
 
 
@@ -100,6 +105,16 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
               "width_px": info.width, "height_px": info.height, "codec": info.codec,
               "nominal_fps": info.fps}
     return TrackingRun(frames, source)
+
+
+def nobody_in_view(frames: Sequence[TrackedFrame]) -> bool:
+    """True if neither person was seen long enough to be real (see MIN_DETECTED_*)."""
+    if len(frames) < 2:
+        return not any(p.has_pose or p.has_face for f in frames for p in f.people)
+    fps = (len(frames) - 1) / max(frames[-1].timestamp_s - frames[0].timestamp_s, 1e-9)
+    need = max(MIN_DETECTED_FRACTION * len(frames), MIN_DETECTED_S * fps)
+    seen = [sum(f.people[i].has_pose or f.people[i].has_face for f in frames) for i in range(2)]
+    return max(seen) < need
 
 
 def people_report(frames: Sequence[TrackedFrame], signals: SignalSet,
@@ -216,10 +231,8 @@ def analyze_run(
     """
     tmp = prepare_output_dir(out, overwrite=overwrite)
     try:
-        if not any(f.people[i].has_pose or f.people[i].has_face
-                   for f in run.frames for i in range(2)):
-            raise InputError(f"nobody in view: no person was found in any frame of "
-                             f"{run.source.get('path')}")
+        if nobody_in_view(run.frames):
+            raise InputError(f"nobody in view: no person was found in {run.source.get('path')}")
         if len(run.frames) < 2:
             raise InputError(f"{run.source.get('path')} has only one frame; movement needs at "
                              "least two")
