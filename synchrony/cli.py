@@ -18,6 +18,10 @@ COMMAND_MODULES = (
     "analyze",
     "wcc",
     "models",
+    "monitor",
+    "calibrate",
+    "record",
+    "export_video",
 )
 
 SIGN_NOTE = "Lag sign: lag > 0 means A leads and B follows (B resembles A's earlier movement)."

@@ -29,11 +29,11 @@ from matplotlib.text import Text
 from synchrony.analysis import SignalAnalysis
 from synchrony.lead import SIGN_CONVENTION
 from synchrony.signals import UNITS, SignalSet
+from synchrony.style import PERSON_COLOURS
 from synchrony.surrogates import SurrogateTest
 
 #: Fixed colour of each person, shared with the dashboard (A = blue, B = orange;
 #: distinguishable with the common colour-vision deficiencies).
-PERSON_COLOURS: dict[str, str] = {"A": "#1f77b4", "B": "#d95f02"}
 #: Diverging, colour-blind-safe map for Pearson r, always spanning -1 ... 1.
 R_COLORMAP = "RdBu_r"
 #: Colour of cells where r is undefined (NaN).

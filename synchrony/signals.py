@@ -114,23 +114,28 @@ def lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ, *
 
     Zero-phase (forward-backward) by default; ``causal=True`` filters forward only, as a
     live view must (it then lags by the filter's group delay). Segments too short to
-    filter are left as they are.
+    filter zero-phase are left as they are. Columns (all trailing axes) that share the
+    same gaps are filtered together in one call.
     """
-    if cutoff_hz <= 0 or cutoff_hz >= fs_hz / 2:
-        return x.astype(np.float64, copy=True)
+    out = np.array(x, dtype=np.float64, order="C")  # a C-contiguous copy: flat is a view
+    if cutoff_hz <= 0 or cutoff_hz >= fs_hz / 2 or out.size == 0:
+        return out
     sos = butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
-    out = x.astype(np.float64, copy=True)
     flat = out.reshape(len(out), -1)
-    for j in range(flat.shape[1]):
-        finite = np.isfinite(flat[:, j])
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
+    finite = np.isfinite(flat)
+    _, group_of = np.unique(np.packbits(finite, axis=0).T, axis=0, return_inverse=True)
+    for group in np.unique(group_of):
+        cols = np.flatnonzero(group_of == group)
+        present = finite[:, cols[0]].astype(np.int8)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], present, [0]])))
         for start, stop in zip(edges[::2], edges[1::2], strict=True):
-            seg = flat[start:stop, j]
+            seg = flat[start:stop][:, cols]
             if causal:
-                zi = sosfilt_zi(sos) * seg[0]
-                flat[start:stop, j] = sosfilt(sos, seg, zi=zi)[0]
+                zi = sosfilt_zi(sos)[:, :, None] * seg[0][None, None, :]
+                flat[start:stop, cols] = sosfilt(sos, seg, axis=0, zi=zi)[0]
             elif stop - start > 9:
-                flat[start:stop, j] = sosfiltfilt(sos, seg, padlen=min(9, stop - start - 1))
+                flat[start:stop, cols] = sosfiltfilt(sos, seg, axis=0,
+                                                     padlen=min(9, stop - start - 1))
     return out
 
 

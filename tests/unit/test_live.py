@@ -14,7 +14,13 @@ import threading
 import numpy as np
 import pytest
 
-from synchrony.live import LatestFrameMailbox, LiveParameters, LivePipeline, RateMeter
+from synchrony.live import (
+    LatestFrameMailbox,
+    LiveParameters,
+    LivePipeline,
+    RateMeter,
+    limit_blas_threads,
+)
 from synchrony.signals import person_features, resample, signals_from_grid
 from synchrony.streaming import StreamingWcc
 from synchrony.tracking import HALVES, PersonObservation, TrackedFrame
@@ -295,3 +301,14 @@ def test_rate_meter_forgets_old_events() -> None:
     assert meter.rate_hz() == pytest.approx(10.0)
     now[0] = 10.0
     assert meter.rate_hz() == 0.0
+
+
+def test_manual_updates_for_an_analysis_thread() -> None:
+    """auto_update=False: push only buffers; update() does the due work, once per update_s."""
+    pipeline = LivePipeline(auto_update=False, n_surrogate_shifts=0)
+    run(pipeline, 3.0)
+    assert pipeline.n_grid_samples == 0
+    assert pipeline.update() is True
+    assert pipeline.update() is False  # nothing due until update_s more source time
+    assert pipeline.n_grid_samples == int((2.96 - 0.5) * 20) + 1
+    limit_blas_threads(1)  # threadpoolctl; must not raise

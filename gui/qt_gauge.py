@@ -1,0 +1,93 @@
+"""Synchrony gauge: current peak r as a bar against the chance level, lag, who leads."""
+
+from __future__ import annotations
+
+import math
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from .drawing import gauge_fraction
+
+_GREEN, _GREY, _AMBER = QtGui.QColor(0, 158, 115), QtGui.QColor(150, 150, 150), \
+    QtGui.QColor(230, 159, 0)
+
+
+class _Bar(QtWidgets.QWidget):
+    """Horizontal bar 0…1 filled to r, with a tick at the chance level."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(22)
+        self.fraction = 0.0
+        self.threshold = math.nan
+        self.colour = _GREY
+
+    def paintEvent(self, event: QtGui.QPaintEvent | None) -> None:  # noqa: N802 (Qt)
+        painter = QtGui.QPainter(self)
+        rect = self.rect().adjusted(1, 1, -1, -1)
+        painter.setPen(QtGui.QPen(QtGui.QColor(120, 120, 120)))
+        painter.setBrush(QtGui.QColor(235, 235, 235))
+        painter.drawRect(rect)
+        fill = QtCore.QRectF(rect.x(), rect.y(), rect.width() * self.fraction, rect.height())
+        painter.fillRect(fill, self.colour)
+        if math.isfinite(self.threshold):
+            x = rect.x() + rect.width() * min(max(self.threshold, 0.0), 1.0)
+            painter.setPen(QtGui.QPen(QtGui.QColor(0, 0, 0), 3))
+            painter.drawLine(QtCore.QPointF(x, rect.top() - 1),
+                             QtCore.QPointF(x, rect.bottom() + 1))
+        painter.end()
+
+
+class SynchronyGauge(QtWidgets.QFrame):
+    """Peak r (big), bar vs chance level, lag, words ("B follows A by 0.40 s")."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("synchronyGauge")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        layout = QtWidgets.QVBoxLayout(self)
+        self.value = self._label("gaugeValue", 18, bold=True)
+        self.bar = _Bar(self)
+        self.bar.setObjectName("gaugeBar")
+        self.words = self._label("gaugeWords", 14, bold=True)
+        self.lag = self._label("gaugeLag", 10)
+        self.significance = self._label("gaugeSignificance", 10)
+        self.significance.setToolTip(
+            "Chance level: 95th percentile of the peak |r| of B's history circularly shifted "
+            "against A's (pairings that cannot be in synchrony), from this session so far.")
+        for widget in (self.value, self.bar, self.words, self.lag, self.significance):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+
+    def _label(self, name: str, point_size: int, bold: bool = False) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        font = label.font()
+        font.setPointSize(point_size)
+        font.setBold(bold)
+        label.setFont(font)
+        return label
+
+    def show_values(self, signal: str, peak_r: float, lag_s: float, words: str,
+                    threshold_r: float, significant: bool | None) -> None:
+        """Show the newest window's peak; colours: green above chance, grey below."""
+        self.value.setText(f"peak r {peak_r:+.2f}  ({signal})" if math.isfinite(peak_r)
+                           else f"peak r –  ({signal})")
+        self.words.setText(words)
+        lag = f"{lag_s:+.2f} s" if math.isfinite(lag_s) else "–"
+        self.lag.setText(f"peak lag {lag}  (> 0: A leads)")
+        if significant is None:
+            text, colour = "chance level: collecting data", _AMBER
+            if math.isfinite(threshold_r):
+                text = f"95% chance level r {threshold_r:.2f}"
+        elif significant:
+            text, colour = f"above chance (95% level r {threshold_r:.2f})", _GREEN
+        else:
+            text, colour = f"not above chance (95% level r {threshold_r:.2f})", _GREY
+        self.significance.setText(text)
+        self.significance.setStyleSheet(f"color: {colour.name()};")
+        self.bar.fraction = gauge_fraction(peak_r)
+        self.bar.threshold = threshold_r
+        self.bar.colour = colour if significant is not None else _GREY
+        self.bar.update()
