@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from synchrony import validation
 from synchrony.analysis import SURROGATE_METHODS, AnalysisParameters
@@ -26,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "signals, and measure coupling with windowed cross-correlation, peak picking and "
         f"surrogate tests. {SIGN_CONVENTION}.",
     )
-    p.add_argument("video", type=Path, help="video file (mp4, mov, mkv, avi …)")
+    p.add_argument("video", type=Path, help="video file (mp4, mov, mkv, avi …) or a session "
+                   "directory (synchrony record), analysed from its landmarks")
     p.add_argument("--out", type=Path, required=True, help="output directory (created)")
     p.add_argument("--window-s", type=float, default=5.0, help="WCC window in s (default 5)")
     p.add_argument("--step-s", type=float, default=0.5, help="step between windows in s (0.5)")
@@ -41,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the surrogates")
     p.add_argument("--model-dir", type=Path, default=None,
                    help="folder with the MediaPipe .task bundles")
+    p.add_argument("--calibration", type=Path, default=None, metavar="PROFILE.json",
+                   help="calibration profile (synchrony calibrate): regions, roles, body "
+                   "scale and noise floor; default: left/right halves, no noise floor")
     p.add_argument("--pose-variant", choices=("lite", "full"), default="lite")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -83,6 +88,30 @@ def tracker_factory(model_dir: Path | None, pose_variant: str
     return make
 
 
+def calibration_arguments(profile_path: Path | None, video: Path) -> dict[str, Any]:
+    """``analyze_video`` keyword arguments from a calibration profile (halves if None).
+
+    Regions and roles as stored; body scale rescaled to the video's frame width; the noise
+    floor; the whole profile under ``extra_parameters["calibration"]``. A frame size with
+    another aspect ratio than the calibration's is reported as a warning on stderr.
+    """
+    if profile_path is None:
+        return {"regions": HALVES, "extra_parameters": {}}
+    from synchrony.calibration.profile import load_profile
+    from synchrony.sources import VideoFileSource
+
+    profile = load_profile(profile_path)
+    with VideoFileSource(video) as source:  # upright frame size (display rotation applied)
+        width, height = source.size_px
+    warning = profile.frame_size_warning(width, height)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return {"regions": profile.regions, "roles": profile.roles,
+            "body_scale_px": profile.body_scale_px(width),
+            "noise_floor": profile.noise_floor(),
+            "extra_parameters": {"calibration": profile.to_dict()}}
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse the video and print where the results are."""
     params = check_analysis_arguments(args)
@@ -90,14 +119,43 @@ def run(args: argparse.Namespace) -> int:
     if not args.video.exists():
         raise InputError(f"no such file: {args.video}")
     if args.video.is_dir():
-        raise InputError(f"{args.video} is a directory; expected a video file")
+        return run_session(args, params, names)
+    calibration = calibration_arguments(args.calibration, args.video)
+    extra = {"pose_variant": args.pose_variant, "signals": names,
+             **calibration.pop("extra_parameters")}
     make = tracker_factory(args.model_dir, args.pose_variant)
     summary = analyze_video(
-        args.video, args.out, params=params, make_tracker=make, regions=HALVES,
-        signal_names=names, grid_hz=args.grid_hz,
-        extra_parameters={"pose_variant": args.pose_variant, "signals": names},
-        overwrite=args.overwrite, progress=not args.no_progress,
+        args.video, args.out, params=params, make_tracker=make,
+        signal_names=names, grid_hz=args.grid_hz, extra_parameters=extra,
+        overwrite=args.overwrite, progress=not args.no_progress, **calibration,
     )
+    print_summary(summary, args.out)
+    return 0
+
+
+def run_session(args: argparse.Namespace, params: AnalysisParameters, names: list[str]) -> int:
+    """Analyse a recorded session directory from its landmarks (no video, no MediaPipe).
+
+    Also stores the episodes in the session and writes the tidy exports
+    (:func:`synchrony.session_export.analyze_session`).
+    """
+    from synchrony.commands.export_video import open_session_reporting
+    from synchrony.commands.record import session_calibration_arguments
+    from synchrony.session_export import analyze_session
+
+    if getattr(args, "calibration", None) is not None:
+        raise InputError("--calibration applies to videos; a session is analysed with the "
+                         "calibration it was recorded with")
+    session = open_session_reporting(args.video)
+    summary = analyze_session(session, args.out, params=params, signal_names=names,
+                              grid_hz=args.grid_hz, extra_parameters={"signals": names},
+                              overwrite=args.overwrite, **session_calibration_arguments(session))
+    print_summary(summary, args.out)
+    return 0
+
+
+def print_summary(summary: dict[str, Any], out: Path) -> None:
+    """One line per signal, the warnings and where the results are, on stderr."""
     for name, block in summary["signals"].items():
         surrogate = block["surrogate"]
         if not block["n_windows"]:
@@ -108,5 +166,4 @@ def run(args: argparse.Namespace) -> int:
               f"{block['who_leads']}", file=sys.stderr)
     for warning in summary["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"results in {args.out}", file=sys.stderr)
-    return 0
+    print(f"results in {out}", file=sys.stderr)

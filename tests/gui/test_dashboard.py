@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6 import QtCore, QtWidgets
-from synchrony.gui.app import MonitorConfig, build_window, mediapipe_tracker_factory
-from synchrony.gui.qt_dashboard import MainWindow
-from synchrony.gui.workers import SourceChoice
 
 from synchrony.cli import main as cli_main
 from synchrony.commands import monitor as monitor_command
+from synchrony.gui.app import MonitorConfig, build_window, mediapipe_tracker_factory
+from synchrony.gui.qt_dashboard import MainWindow
+from synchrony.gui.workers import SourceChoice
 from synchrony.live import LiveParameters
 from tests.fixtures.video_files import write_cfr_video
 from tests.gui.conftest import FakeTracker, FlakyCamera
