@@ -18,13 +18,14 @@ estimate of the shoulder width, so that pose and face detections can be compared
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 
-from synchrony.tracking import LEFT_SHOULDER, RIGHT_SHOULDER
+from synchrony.tracking import LEFT_SHOULDER, RIGHT_SHOULDER, native_stderr_silenced
 
 __all__ = ["DEFAULT_STRIP_WIDTHS", "Detection", "PeopleDetector", "strips"]
 
@@ -154,13 +155,15 @@ class PeopleDetector:
 
         self.strips = strips(strip_widths)
         image = vision.RunningMode.IMAGE
-        self._pose = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(pose_model)), running_mode=image,
-            num_poses=max_people))
-        self._face = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(face_model)), running_mode=image,
-            num_faces=max_people + 1))
+        with native_stderr_silenced():
+            self._pose = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(pose_model)), running_mode=image,
+                num_poses=max_people))
+            self._face = vision.FaceLandmarker.create_from_options(vision.FaceLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(face_model)), running_mode=image,
+                num_faces=max_people + 1))
         self._closed = False
+        self._warm = False
 
     def __enter__(self) -> Self:
         return self
@@ -172,8 +175,9 @@ class PeopleDetector:
         """Close both MediaPipe tasks."""
         if not self._closed:
             self._closed = True
-            self._pose.close()
-            self._face.close()
+            with native_stderr_silenced():
+                self._pose.close()
+                self._face.close()
 
     def detect(self, image_rgb: np.ndarray, frame: int) -> list[Detection]:
         """Every person found in one frame by every pass (duplicates included).
@@ -189,12 +193,15 @@ class PeopleDetector:
             raise RuntimeError("detector is closed")
         h, w = image_rgb.shape[:2]
         found: list[Detection] = []
-        for sx0, sx1 in self.strips:
-            a, b = int(round(sx0 * w)), int(round(sx1 * w))
-            crop = mp.Image(image_format=mp.ImageFormat.SRGB,
-                            data=np.ascontiguousarray(image_rgb[:, a:b]))
-            found += self._poses(crop, (a, b), (w, h), frame)
-            found += self._faces(crop, (a, b), (w, h), frame)
+        quiet = nullcontext() if self._warm else native_stderr_silenced()
+        self._warm = True
+        with quiet:
+            for sx0, sx1 in self.strips:
+                a, b = int(round(sx0 * w)), int(round(sx1 * w))
+                crop = mp.Image(image_format=mp.ImageFormat.SRGB,
+                                data=np.ascontiguousarray(image_rgb[:, a:b]))
+                found += self._poses(crop, (a, b), (w, h), frame)
+                found += self._faces(crop, (a, b), (w, h), frame)
         return found
 
     def _poses(self, crop: Any, strip_px: tuple[int, int], size: tuple[int, int],
