@@ -132,6 +132,15 @@ def people_report(frames: Sequence[TrackedFrame], signals: SignalSet,
             "role": (roles or {}).get(person),
             "region_norm": frames[0].regions[i].as_list(),
         }
+        marked = {k.split("_", 1)[1]: v for k, v in signals.no_movement_fraction.items()
+                  if k.startswith(f"{person}_")}
+        if marked:
+            people[person]["no_movement_fraction"] = marked
+            for name, fraction in marked.items():
+                if fraction > 0.5:
+                    warnings.append(f"{person}'s {name} stayed below the calibration noise floor "
+                                    f"{100 * fraction:.0f} % of the time (marked as no "
+                                    "movement, not correlated)")
         if seen.mean() < 0.5:
             warnings.append(f"person {person} ({people[person]['position']}) was found in only "
                             f"{100 * seen.mean():.0f} % of frames")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
@@ -65,6 +65,8 @@ class SignalSet:
     grid_hz: float
     values: dict[str, np.ndarray]
     detected_fraction: dict[str, dict[str, float]]
+    #: ``"A_body"`` … -> fraction of the grid marked "no movement" (below the noise floor).
+    no_movement_fraction: dict[str, float] = field(default_factory=dict)
 
     def pair(self, signal: str) -> tuple[np.ndarray, np.ndarray]:
         """(A, B) series of one signal."""
@@ -280,6 +282,7 @@ def extract_signals(
     t_grid = uniform_grid(t_src, grid_hz)
     values: dict[str, np.ndarray] = {}
     detected: dict[str, dict[str, float]] = {}
+    still: dict[str, float] = {}
     features = [person_features(frames, i) for i in range(len(PERSONS))]
     landmarks = reliable_landmarks(features)
     for person, raw in zip(PERSONS, features, strict=True):
@@ -293,10 +296,12 @@ def extract_signals(
                                               cutoff_hz=cutoff_hz,
                                               landmarks=landmarks).items():
             floor = (noise_floor or {}).get(person, {}).get(name)
-            values[f"{person}_{name}"] = (mark_no_movement(series, floor, grid_hz)
-                                          if floor else series)
+            key = f"{person}_{name}"
+            values[key] = mark_no_movement(series, floor, grid_hz) if floor else series
+            if floor:
+                still[key] = float(np.mean(np.isnan(values[key]) & np.isfinite(series)))
     return SignalSet(time_s=t_grid, grid_hz=float(grid_hz), values=values,
-                     detected_fraction=detected)
+                     detected_fraction=detected, no_movement_fraction=still)
 
 
 def median_shoulder_width_px(features: Mapping[str, np.ndarray]) -> float:

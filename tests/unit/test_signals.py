@@ -125,3 +125,10 @@ def test_lowpass_filters_non_contiguous_input_and_groups_columns() -> None:
     causal = lowpass(view, 20.0, 3.0, causal=True)
     np.testing.assert_allclose(causal[:, 0, 0], lowpass(view[:, 0, 0].copy(), 20.0, 3.0,
                                                         causal=True), atol=1e-12)
+
+
+def test_no_movement_fraction_is_reported() -> None:
+    frames = dyad_frames(duration_s=20)
+    floored = extract_signals(frames, grid_hz=20.0, noise_floor={"B": {"body": 1e9}})
+    assert floored.no_movement_fraction["B_body"] > 0.9
+    assert "A_body" not in floored.no_movement_fraction
