@@ -13,18 +13,12 @@ import numpy as np
 from synchrony.live import DashboardState
 from synchrony.signals import MIN_VISIBILITY
 from synchrony.style import PERSON_RGB as STYLE_RGB
+from synchrony.style import POSE_CONNECTIONS
 
 #: Fixed colours (RGB) of A and B, the same as in plots and exported video.
 PERSON_RGB = (STYLE_RGB["A"], STYLE_RGB["B"])
 
 #: MediaPipe Pose's 33-landmark skeleton: pairs of landmark indices.
-POSE_CONNECTIONS = (
-    (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10),
-    (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19),
-    (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20),
-    (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
-    (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
-)
 _PAIRS = np.array(POSE_CONNECTIONS)
 #: Every n-th face mesh point is drawn (478 per face are too many to redraw at 30 Hz).
 FACE_POINT_STEP = 3

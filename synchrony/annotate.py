@@ -4,7 +4,7 @@ An output frame is the video frame (a neutral grey background when the session s
 video) with a panel below it, so that nothing covers the people:
 
 - on the video: both people's skeletons and face points in their fixed colours
-  (:data:`synchrony.plots.PERSON_COLOURS`: A blue, B orange) and their region boxes labelled
+  (:data:`synchrony.style.PERSON_COLOURS`: A blue, B orange) and their region boxes labelled
   ``A`` / ``B`` with their roles;
 - gauge row: the signal, the current window's peak r, a bar of |peak r| with the chance
   threshold tick, the peak lag and who leads in words ("B follows A by 0.40 s");
@@ -38,23 +38,16 @@ from synchrony.episodes import (
 )
 from synchrony.lead import describe_lag
 from synchrony.pipeline import DEFAULT_GRID_HZ
-from synchrony.plots import PERSON_COLOURS
 from synchrony.progress import ProgressBar
 from synchrony.session import Session
 from synchrony.session_export import H264Writer
 from synchrony.signals import MIN_VISIBILITY, extract_signals
 from synchrony.sources import VideoFileSource, probe_video
+from synchrony.style import PERSON_RGB, POSE_CONNECTIONS
 from synchrony.tracking import PERSONS, PersonObservation, Region, TrackedFrame
 
 RGB = tuple[int, int, int]
 #: MediaPipe Pose's 33-landmark skeleton as pairs of landmark indices.
-POSE_CONNECTIONS = (
-    (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10),
-    (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19),
-    (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20),
-    (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
-    (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
-)
 #: Okabe-Ito colours of the episode kinds.
 EPISODE_RGB: dict[str, RGB] = {"synchrony": (0, 158, 115), "rupture": (213, 94, 0),
                                "repair": (204, 121, 167)}
@@ -66,13 +59,7 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 _PAIRS = np.array(POSE_CONNECTIONS)
 
 
-def hex_rgb(colour: str) -> RGB:
-    """``"#1f77b4"`` -> (31, 119, 180)."""
-    value = colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
-
-PERSON_RGB: dict[str, RGB] = {p: hex_rgb(PERSON_COLOURS[p]) for p in PERSONS}
 
 
 def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float,

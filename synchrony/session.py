@@ -386,7 +386,7 @@ class Session:
 
     def frames(self) -> list[TrackedFrame]:
         """The tracked frames rebuilt from the landmark rows (input of ``analyze_run``)."""
-        from synchrony.session_export import frames_from_table
+        from synchrony.exports import frames_from_table
 
         return frames_from_table(self.landmarks_table(), self.regions)
 

@@ -40,16 +40,7 @@ import pyarrow.parquet as pq
 from av.container import OutputContainer
 
 from synchrony.episodes import EpisodeReport, read_episode_report
-from synchrony.errors import InputError
-from synchrony.exports import BLENDSHAPE_NAMES, POSE_LANDMARK_NAMES
 from synchrony.tracking import (
-    HALVES,
-    N_BLENDSHAPES,
-    N_FACE_LANDMARKS,
-    N_POSE_LANDMARKS,
-    PERSONS,
-    PersonObservation,
-    Region,
     TrackedFrame,
 )
 
@@ -247,78 +238,6 @@ def write_session_exports(session: Session, analysis_dir: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- tables -> frames
-
-
-def _floats(table: pa.Table, names: list[str]) -> np.ndarray:
-    """(n_rows, len(names)) float32 from numeric columns (nulls -> NaN)."""
-    cols = [pc.fill_null(table.column(n), np.nan).to_numpy() for n in names]
-    return np.stack(cols, axis=1).astype(np.float32)
-
-
-def _face_points(table: pa.Table) -> np.ndarray:
-    """(n_rows, 478, 2) face mesh from the list column (null list -> NaN)."""
-    col = table.column("face_xy_norm").combine_chunks()
-    lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy()
-    out = np.full((table.num_rows, N_FACE_LANDMARKS, 2), np.nan, dtype=np.float32)
-    full = lengths == 2 * N_FACE_LANDMARKS
-    if np.any((lengths > 0) & ~full):
-        raise InputError("damaged landmark data: a face mesh with the wrong number of points")
-    if full.any():
-        out[full] = pc.list_flatten(col).to_numpy().reshape(-1, N_FACE_LANDMARKS, 2)
-    return out
-
-
-def frames_from_table(table: pa.Table, regions: tuple[Region, Region] = HALVES
-                      ) -> list[TrackedFrame]:
-    """Rebuild :class:`TrackedFrame` records from landmark rows (inverse of ``landmark_rows``).
-
-    A person without a row in a frame is NaN (not seen).
-    """
-    index = table.column("frame_index").to_numpy()
-    frame_ids, first = np.unique(index, return_index=True)
-    pose_cols = [f"pose_{n}_{c}_norm" for n in POSE_LANDMARK_NAMES for c in "xy"]
-    vis_cols = [f"pose_{n}_visibility" for n in POSE_LANDMARK_NAMES]
-    head_cols = [f"head_matrix_{i // 4}{i % 4}" for i in range(16)]
-    shape_cols = [f"blendshape_{n}" for n in BLENDSHAPE_NAMES]
-    person = table.column("person").to_numpy(zero_copy_only=False)
-    per_person = []
-    for p in PERSONS:
-        rows = table.filter(pc.equal(table.column("person"), p))
-        slot = np.searchsorted(frame_ids, index[person == p])
-        arrays = {
-            "pose": (_floats(rows, pose_cols), (N_POSE_LANDMARKS, 2)),
-            "vis": (_floats(rows, vis_cols), (N_POSE_LANDMARKS,)),
-            "face": (_face_points(rows), (N_FACE_LANDMARKS, 2)),
-            "head": (_floats(rows, head_cols), (4, 4)),
-            "shapes": (_floats(rows, shape_cols), (N_BLENDSHAPES,)),
-            "motion": (_floats(rows, ["motion_fraction"]), ()),
-        }
-        full = {}
-        for key, (values, shape) in arrays.items():
-            out = np.full((len(frame_ids), *shape), np.nan, dtype=np.float32)
-            out[slot] = values.reshape(len(slot), *shape)
-            out.setflags(write=False)
-            full[key] = out
-        per_person.append(full)
-    times = table.column("timestamp_s").to_numpy()[first]
-    widths = table.column("width_px").to_numpy()[first]
-    heights = table.column("height_px").to_numpy()[first]
-    crowd = table.column("n_people_in_view").to_pylist()
-    proc = pc.fill_null(table.column("processing_s"), np.nan).to_numpy()[first]
-    frames = []
-    for k, frame_id in enumerate(frame_ids):
-        people = tuple(PersonObservation(
-            pose_xy_norm=d["pose"][k], pose_visibility=d["vis"][k], face_xy_norm=d["face"][k],
-            head_matrix=d["head"][k], blendshapes=d["shapes"][k],
-            motion_fraction=float(d["motion"][k])) for d in per_person)
-        frames.append(TrackedFrame(
-            timestamp_s=float(times[k]), index=int(frame_id),
-            size_px=(int(widths[k]), int(heights[k])), people=(people[0], people[1]),
-            regions=regions, n_people_in_view=crowd[first[k]], processing_s=float(proc[k])))
-    return frames
-
-
-# --------------------------------------------------------------------------- analysis
 
 
 def session_source(session: Session, frames: Sequence[TrackedFrame]) -> dict[str, Any]:
