@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 DEMO_CLIP ?= sample_videos/demo_dyad_a_leads_0.5s.mp4
 DEMO_OUT  ?= demo_output
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test install install-dev lint qt-runtime bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,17 @@ lint: install-dev
 	$(BIN)/ruff check synchrony gui calibration tests bench sample_videos
 	$(BIN)/mypy
 
-test: lint
+qt-runtime: install-dev
+	@QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PyQt6.QtWidgets import QApplication; \
+	QApplication([])" 2>/dev/null || sh scripts/install-qt-libs.sh
+
+test: lint qt-runtime
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: install-dev
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/live.py --duration-s 180
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
