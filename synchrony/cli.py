@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "calibrate",
     "record",
     "export_video",
+    "replay",
 )
 
 SIGN_NOTE = "Lag sign: lag > 0 means A leads and B follows (B resembles A's earlier movement)."

@@ -442,3 +442,22 @@ def open_session(path: str | Path) -> Session:
     if not parts:
         raise InputError(f"no readable landmark data in {path}: every part file is damaged")
     return Session(path, metadata, tuple(parts), tuple(problems))
+
+
+def save_markers(session_dir: Path, markers: list[dict[str, Any]]) -> None:
+    """Replace the ``markers`` of a session's ``session.json`` (atomically, like the writer).
+
+    The file is read again first so that no other field written meanwhile is lost. While a
+    session is still being recorded its writer rewrites the file from memory and would drop
+    markers added this way: add them after the recording has ended.
+
+    Parameters
+    ----------
+    session_dir : the session directory.
+    markers : ``[{"time_s": float, "label": str}, …]`` (the format of ``SessionWriter``).
+    """
+    path = Path(session_dir) / SESSION_FILE
+    metadata = json.loads(path.read_text())
+    metadata["markers"] = [{"time_s": float(m["time_s"]), "label": str(m["label"])}
+                           for m in sorted(markers, key=lambda m: float(m["time_s"]))]
+    write_json_atomic(path, metadata)

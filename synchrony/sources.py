@@ -304,7 +304,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         )
 
 
-def _upright_rgb(video_frame: VideoFrame) -> np.ndarray:
+def upright_rgb(video_frame: VideoFrame) -> np.ndarray:
     """RGB uint8 (H, W, 3) C-contiguous image with the display rotation applied."""
     image = video_frame.to_ndarray(format="rgb24")
     quarter_turns = round(video_frame.rotation / 90) % 4  # counterclockwise, as FFmpeg
@@ -488,7 +488,7 @@ class VideoFileSource(_ClosingContext):
     def _to_frame(self, video_frame: VideoFrame) -> Frame:
         timestamp_s = self._timeline.stamp(video_frame.time)
         self._last_duration_s = _duration_s(video_frame)
-        frame = Frame(_upright_rgb(video_frame), timestamp_s, self._n_delivered)
+        frame = Frame(upright_rgb(video_frame), timestamp_s, self._n_delivered)
         self._n_delivered += 1
         self._n_in_pass += 1
         return frame
