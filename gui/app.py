@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PyQt6 import QtCore, QtWidgets
 
+from synchrony.calibration.profile import CalibrationProfile
 from synchrony.live import (
     CapturedFrame,
     LatestFrameMailbox,
@@ -16,7 +19,7 @@ from synchrony.live import (
     LivePipeline,
     limit_blas_threads,
 )
-from synchrony.tracking import PersonTracker
+from synchrony.tracking import HALVES, PERSONS, PersonTracker, Region
 
 from .qt_dashboard import MainWindow
 from .workers import LiveSession, SourceChoice
@@ -37,6 +40,9 @@ class MonitorConfig:
     exit_after_s : quit after this many seconds (None: run until closed).
     screenshot : PNG of the window saved just before exit.
     window_size : initial (width, height) in pixels.
+    record : record the session into this (new or empty) directory from the start.
+    calibration : regions (tracker), roles (labels), body scale (live ``body`` signal) and
+        the profile itself (stored in recordings).
     """
 
     source: SourceChoice | None
@@ -46,9 +52,12 @@ class MonitorConfig:
     exit_after_s: float | None = None
     screenshot: Path | None = None
     window_size: tuple[int, int] = (1280, 800)
+    record: Path | None = None
+    calibration: CalibrationProfile | None = None
 
 
-def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str) -> TrackerFactory:
+def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str,
+                              regions: tuple[Region, Region] = HALVES) -> TrackerFactory:
     """A factory that finds the bundles (no download) and builds a MediaPipeTracker."""
 
     def make() -> PersonTracker:
@@ -58,27 +67,45 @@ def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str) -> Trac
         pose = find_model("pose", variant=pose_variant, model_dir=model_dir,
                           allow_download=False)
         face = find_model("face", model_dir=model_dir, allow_download=False)
-        return MediaPipeTracker(pose_model=pose, face_model=face)
+        return MediaPipeTracker(pose_model=pose, face_model=face, regions=regions)
 
     return make
 
 
-def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame],
-                  parameters: LiveParameters) -> LivePipeline:
+def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame], parameters: LiveParameters,
+                  *, labels: tuple[str, str] = ("A", "B"),
+                  body_scale_px: Mapping[str, float] | None = None) -> LivePipeline:
     """A pipeline with the dashboard's defaults (20 Hz grid, 60 s of history), updated by
     the session's analysis thread."""
     return LivePipeline(window_s=parameters.window_s, step_s=parameters.step_s,
                         max_lag_s=parameters.max_lag_s, signal=parameters.signal,
+                        body_scale_px=body_scale_px, labels=labels,
                         mailbox=mailbox, auto_update=False)
+
+
+def person_labels(roles: Mapping[str, str | None]) -> tuple[str, str]:
+    """``("A (therapist)", "B")``: the IDs with their roles, where set."""
+    a, b = (f"{p} ({roles[p]})" if roles.get(p) else p for p in PERSONS)
+    return a, b
 
 
 def build_window(config: MonitorConfig, tracker_factory: TrackerFactory | None = None
                  ) -> MainWindow:
     """The main window around a fresh session (not started, not shown)."""
     limit_blas_threads(1)
+    profile = config.calibration
+    regions = profile.regions if profile else HALVES
+    roles = profile.roles if profile else dict.fromkeys(PERSONS)
     factory = tracker_factory or mediapipe_tracker_factory(config.model_dir,
-                                                            config.pose_variant)
-    session = LiveSession(factory, make_pipeline)
+                                                            config.pose_variant, regions)
+    # body scale in px of frames as wide as the calibration's (the camera it was made with)
+    pipeline = functools.partial(
+        make_pipeline, labels=person_labels(roles),
+        body_scale_px=profile.body_scale_px(profile.frame_size_px[0]) if profile else None)
+    session = LiveSession(factory, pipeline, recording_metadata={
+        "parameters": {"pose_variant": config.pose_variant}, "regions": regions,
+        "calibration": profile.to_dict() if profile else None,
+        "participants": {p: {"role": roles[p]} for p in PERSONS}})
     window = MainWindow(session, config.parameters, config.source)
     window.resize(*config.window_size)
     return window
@@ -90,8 +117,9 @@ def run_monitor(config: MonitorConfig, tracker_factory: TrackerFactory | None = 
     Returns
     -------
     int
-        0; 1 when the run failed before any frame was processed (the reason is printed) or
-        the screenshot could not be written.
+        0; 1 when the run failed before any frame was processed (the reason is printed),
+        the screenshot could not be written or the recording failed (disk full …); 2 when
+        ``record`` was refused (not an empty directory).
     """
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
         [sys.argv[0] if sys.argv else "synchrony"])
@@ -99,12 +127,24 @@ def run_monitor(config: MonitorConfig, tracker_factory: TrackerFactory | None = 
     window.show()
     if config.source is not None:
         window.start(config.source)
+    if config.record is not None and not window.start_recording(config.record):
+        window.close()
+        reason = window.session.messages.get("recording", ("", "not recording"))[1]
+        print(f"synchrony monitor: error: {reason}", file=sys.stderr)
+        return 2
     saved = [True]
     if config.exit_after_s is not None:
         screenshot = str(config.screenshot) if config.screenshot else None
         QtCore.QTimer.singleShot(int(config.exit_after_s * 1000),
                                  lambda: saved.__setitem__(0, window.finish(screenshot)))
-    app.exec()
+    recording = window.session.recording
+    previous = {number: signal.signal(number, lambda *_: window.interrupt())
+                for number in (signal.SIGINT, signal.SIGTERM)}  # recording: "interrupted"
+    try:
+        app.exec()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     window.session.stop()
     stats = window.last_stats
     errors = [text for level, text in window.session.messages.values() if level == "error"]
@@ -112,5 +152,10 @@ def run_monitor(config: MonitorConfig, tracker_factory: TrackerFactory | None = 
         print(f"synchrony monitor: failed: {errors[0]}", file=sys.stderr)
         return 1
     unsaved = "" if saved[0] else f"; error: could not write {config.screenshot}"
-    print(f"synchrony monitor: {stats.summary_line()}{unsaved}", file=sys.stderr)
-    return 0 if saved[0] else 1
+    recorded = (f"; recorded {recording.writer.metadata['frames_recorded']} frames into "
+                f"{recording.path} (ended: {recording.writer.metadata['ended']})"
+                if recording is not None else "")
+    print(f"synchrony monitor: {stats.summary_line()}{recorded}{unsaved}", file=sys.stderr)
+    failed = recording is not None and recording.writer.metadata["ended"] not in (
+        "clean", "interrupted")
+    return 0 if saved[0] and not failed else 1

@@ -1,4 +1,5 @@
-"""Controls: source picker, start/stop and the live parameters (window, step, lag, signal)."""
+"""Controls: source picker, start/stop, record and the live parameters (window, step, lag,
+signal)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ def _spin(name: str, value: float, low: float, high: float, step: float,
 
 
 class ControlPanel(QtWidgets.QWidget):
-    """Emits ``start_requested(SourceChoice)``, ``stop_requested()`` and
-    ``parameters_edited(LiveParameters)`` (debounced by 300 ms)."""
+    """Emits ``start_requested(SourceChoice)``, ``stop_requested()``, ``record_requested()``
+    (Record button: start or stop recording) and ``parameters_edited(LiveParameters)``
+    (debounced by 300 ms)."""
 
     start_requested = QtCore.pyqtSignal(object)
     stop_requested = QtCore.pyqtSignal()
+    record_requested = QtCore.pyqtSignal()
     parameters_edited = QtCore.pyqtSignal(object)
 
     def __init__(self, parameters: LiveParameters, source: SourceChoice | None,
@@ -45,6 +48,12 @@ class ControlPanel(QtWidgets.QWidget):
         self.start_stop.setObjectName("startStopButton")
         self.start_stop.clicked.connect(self.toggle)
         layout.addWidget(self.start_stop)
+        self.record = QtWidgets.QPushButton()
+        self.record.setObjectName("recordButton")
+        self.record.setToolTip("record the landmarks into a new session directory")
+        self.record.clicked.connect(self.record_requested)
+        self.set_recording(False)
+        layout.addWidget(self.record)
         layout.addWidget(self._parameter_box(parameters))
         layout.addStretch(1)
         self._debounce = QtCore.QTimer(self)
@@ -148,6 +157,10 @@ class ControlPanel(QtWidgets.QWidget):
         """Update the start/stop button."""
         self.running = running
         self.start_stop.setText("Stop  (Space)" if running else "Start  (Space)")
+
+    def set_recording(self, recording: bool) -> None:
+        """Update the record button."""
+        self.record.setText("Stop recording  (R)" if recording else "Record  (R)")
 
     @QtCore.pyqtSlot()
     def toggle(self) -> None:

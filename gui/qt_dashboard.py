@@ -4,13 +4,20 @@ The window never computes: a ~30 Hz timer takes ``pipeline.snapshot()`` and hand
 arrays to the widgets, redrawing only when the snapshot's version changed. Problems
 (source missing, model missing, a person out of view, bad parameters) appear in the
 in-window banner above the video, never in a modal box.
+
+Record (R) writes the landmarks of the running source into a new session directory
+(``next_recording_dir`` if set, else ``sessions/YYYYmmdd-HHMMSS`` under the current
+directory); the status bar shows "● REC mm:ss" while it records.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
@@ -26,8 +33,20 @@ from .qt_wcc_plot import WccHeatmap
 from .workers import LiveSession, SourceChoice
 
 REFRESH_MS = 33
+RECORDINGS_DIR = Path("sessions")
+"""Default parent of new recordings (relative: under the current directory)."""
 _LEVEL_STYLE = {"error": "#b00020", "warning": "#a15c00", "info": "#1f5f99"}
 _LEVEL_ORDER = ("error", "warning", "info")
+
+
+def new_recording_dir(parent: Path = RECORDINGS_DIR) -> Path:
+    """``parent/YYYYmmdd-HHMMSS`` (``-2``, ``-3``… if that exists already)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, k = parent / stamp, 1
+    while path.exists():
+        k += 1
+        path = parent / f"{stamp}-{k}"
+    return path
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -42,6 +61,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.parameters = parameters
         self.parameter_error: str | None = None
         self.last_stats = PipelineStats()
+        self.next_recording_dir: Path | None = None
+        """Directory of the next recording (used once); None: a new one under
+        ``RECORDINGS_DIR``."""
         self._version = self._data_version = -1
         self.banner = QtWidgets.QLabel()
         self.banner.setObjectName("banner")
@@ -73,7 +95,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.start_requested.connect(self.start)
         self.controls.stop_requested.connect(self.stop)
         self.controls.parameters_edited.connect(self.apply_parameters)
+        self.controls.record_requested.connect(self.toggle_recording)
         session.running_changed.connect(self.controls.set_running)
+        session.recording_changed.connect(self.controls.set_recording)
+        session.recording_changed.connect(lambda _on: self._show_recording())
         session.messages_changed.connect(self._show_banner)
         self._shortcuts()
         self.timer = QtCore.QTimer(self)
@@ -95,17 +120,19 @@ class MainWindow(QtWidgets.QMainWindow):
         labels = {}
         bar = self.statusBar()
         assert bar is not None
-        for name in ("statSource", "statInputFps", "statProcessedFps", "statDropped",
-                     "statLatency"):
+        for name in ("statRecording", "statSource", "statInputFps", "statProcessedFps",
+                     "statDropped", "statLatency"):
             label = QtWidgets.QLabel()
             label.setObjectName(name)
             bar.addPermanentWidget(label)
             labels[name] = label
+        labels["statRecording"].setStyleSheet("QLabel { color: #d00000; font-weight: bold; }")
         return labels
 
     def _shortcuts(self) -> None:
         keys: list[tuple[str, Callable[[], object]]] = [
-            ("Space", self.controls.toggle), ("Ctrl+Q", self.close),
+            ("Space", self.controls.toggle), ("R", self.toggle_recording),
+            ("Ctrl+Q", self.close),
             ("V", self.toggle_video_only), ("F11", self.toggle_full_screen)]
         keys += [(str(k), functools.partial(self.controls.set_signal, name))
                  for k, name in enumerate(SIGNALS, start=1)]
@@ -154,6 +181,32 @@ class MainWindow(QtWidgets.QMainWindow):
             self.parameters, self.parameter_error = parameters, None
         self._show_banner()
 
+    @QtCore.pyqtSlot()
+    def toggle_recording(self) -> None:
+        """Start or stop recording (Record button and R)."""
+        if self.session.recording is not None:
+            self.session.stop_recording()
+        else:
+            self.start_recording()
+
+    def start_recording(self, path: Path | None = None) -> bool:
+        """Record into ``path`` (default: ``next_recording_dir`` or a new timestamped
+        directory), starting the source first if needed; False if refused (see banner)."""
+        if not self.session.running:
+            self.start()
+        if path is None:
+            path, self.next_recording_dir = self.next_recording_dir, None
+        path = path or new_recording_dir()
+        params = self.parameters
+        return self.session.start_recording(path, {
+            "recorded_by": "monitor", "window_s": params.window_s, "step_s": params.step_s,
+            "max_lag_s": params.max_lag_s, "signal": params.signal})
+
+    def interrupt(self) -> None:
+        """Close after SIGINT/SIGTERM: the recording ends "interrupted"."""
+        self.session.stop(ended="interrupted")
+        self.close()
+
     def finish(self, screenshot: str | None = None) -> bool:
         """Redraw, save a screenshot of the window (if asked) and close; False if unsaved."""
         self.refresh()
@@ -175,6 +228,7 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.pyqtSlot()
     def refresh(self) -> None:
         """Timer tick: draw the newest snapshot if it changed; update the status bar."""
+        self._show_recording()
         pipeline = self.session.pipeline
         if pipeline is None:
             return
@@ -212,6 +266,15 @@ class MainWindow(QtWidgets.QMainWindow):
         labels["statDropped"].setText(
             f"dropped {stats.n_dropped}" + (f" ({dropped:.0%})" if math.isfinite(dropped) else ""))
         labels["statLatency"].setText(latency)
+
+    def _show_recording(self) -> None:
+        recording = self.session.recording
+        label = self._status_labels["statRecording"]
+        label.setVisible(recording is not None)
+        if recording is not None:
+            seconds = int(time.perf_counter() - recording.started_s)
+            label.setText(f"● REC {seconds // 60:02d}:{seconds % 60:02d}")
+            label.setToolTip(str(recording.path))
 
     def _show_banner(self, pipeline_messages: tuple[str, ...] | None = None) -> None:
         if pipeline_messages is not None:

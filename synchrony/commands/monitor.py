@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Live synchrony dashboard for two people (A = left, B = right). Without a "
         "source it uses camera 0 if there is one, else the bundled sample clip (looped). "
         f"Files play at real time, like a camera. {SIGN_CONVENTION}. Keys: Space start/stop, "
-        "1-4 signal, V video only, F11 full screen, Ctrl+Q quit.",
+        "R record, 1-4 signal, V video only, F11 full screen, Ctrl+Q quit.",
     )
     source = p.add_mutually_exclusive_group()
     source.add_argument("video", nargs="?", type=Path, help="video file to play at real time")
@@ -48,9 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--exit-after-s", type=float, metavar="N", help="quit after N seconds")
     p.add_argument("--screenshot", type=Path, metavar="PNG",
                    help="save the window as PNG just before exit (with --exit-after-s)")
-    p.add_argument("--record", type=Path, metavar="DIR", help="(not available yet)")
+    p.add_argument("--record", type=Path, metavar="DIR",
+                   help="record the session (landmarks only, crash-safe) into DIR, a new or "
+                   "empty directory, like `synchrony record`")
     p.add_argument("--calibration", type=Path, metavar="PROFILE.json",
-                   help="(not available yet)")
+                   help="calibration profile (synchrony calibrate): regions and roles of A and "
+                   "B, body scale; stored in the recorded session")
     p.set_defaults(func=run)
 
 
@@ -124,11 +127,16 @@ def _quiet_native_stderr(enabled: bool) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     """Open the dashboard; return the exit status."""
-    for option in ("record", "calibration"):
-        if getattr(args, option) is not None:
-            print(f"synchrony monitor: error: --{option} is not available yet",
-                  file=sys.stderr)
-            return 2
+    record = args.record
+    if record is not None and record.exists() and (
+            not record.is_dir() or any(record.iterdir())):
+        raise InputError(f"--record {record} exists and is not an empty directory; a "
+                         "recording is never overwritten")
+    profile = None
+    if args.calibration is not None:
+        from synchrony.calibration.profile import load_profile
+
+        profile = load_profile(args.calibration)  # one-line InputError: exit 2
     if args.screenshot is not None and args.exit_after_s is None:
         raise InputError("--screenshot needs --exit-after-s (the PNG is taken just before exit)")
     if args.exit_after_s is not None and args.exit_after_s <= 0:
@@ -153,5 +161,6 @@ def run(args: argparse.Namespace) -> int:
         config = MonitorConfig(
             source=SourceChoice(kind, value, loop), parameters=parameters,
             model_dir=args.model_dir, pose_variant=args.pose_variant,
-            exit_after_s=args.exit_after_s, screenshot=args.screenshot)
+            exit_after_s=args.exit_after_s, screenshot=args.screenshot, record=record,
+            calibration=profile)
         return run_monitor(config)

@@ -208,13 +208,6 @@ def test_cli_exits_after_n_seconds_with_screenshot_and_summary(tmp_path: Path) -
     assert SUMMARY.fullmatch(lines[0]), lines[0]
 
 
-@pytest.mark.parametrize("option", ["--record", "--calibration"])
-def test_cli_options_not_available_yet(option: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["monitor", str(DEMO), option, "x"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err == f"synchrony monitor: error: {option} is not available yet"
-
-
 def test_cli_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["monitor", str(tmp_path / "missing.mp4")]) == 2
     assert cli_main(["monitor", str(DEMO), "--window-s", "1", "--max-lag-s", "2"]) == 2
