@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PyQt6 import QtWidgets
 
+from synchrony.gui.app import MonitorConfig, build_window
+from synchrony.gui.qt_dashboard import MainWindow
+from synchrony.live import LiveParameters
 from synchrony.records import Frame
 from synchrony.tracking import HALVES, PersonObservation, TrackedFrame
 from tests.fixtures.tracked import SIZE_PX, driver, person
+from tests.fixtures.video_files import write_cfr_video
 
 FAKE_LAG_S = 0.4
 
@@ -101,3 +106,23 @@ def fake_tracker() -> Callable[[], FakeTracker]:
 
     make.made = made  # type: ignore[attr-defined]
     return make
+
+
+#: Short windows so that tests see heatmap rows within a few seconds.
+FAST = LiveParameters(window_s=3.0, step_s=0.5, max_lag_s=1.0, signal="body")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """10 s of tiny frames at 25 fps (the fake tracker ignores the pixels)."""
+    return write_cfr_video(tmp_path_factory.mktemp("clip"), n_frames=250, fps=25.0)
+
+
+@pytest.fixture
+def window(qtbot, fake_tracker) -> MainWindow:  # noqa: ANN001 - pytest-qt fixtures
+    """The dashboard with a fake tracker, shown offscreen, closed after the test."""
+    win = build_window(MonitorConfig(source=None, parameters=FAST), fake_tracker)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()

@@ -22,30 +22,15 @@ from synchrony.gui.app import MonitorConfig, build_window, mediapipe_tracker_fac
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
 from synchrony.live import LiveParameters
-from tests.fixtures.video_files import write_cfr_video
-from tests.gui.conftest import FakeTracker, FlakyCamera
+from tests.gui.conftest import FAST, FakeTracker, FlakyCamera
 from tests.shared import REPO_ROOT, model_dir
 
 pytestmark = pytest.mark.gui
 DEMO = REPO_ROOT / "sample_videos" / "demo_dyad_a_leads_0.5s.mp4"
-FAST = LiveParameters(window_s=3.0, step_s=0.5, max_lag_s=1.0, signal="body")
 SUMMARY = re.compile(r"synchrony monitor: \d+ frames processed, [\d.]+ fps processed, "
                      r"\d+ dropped, median latency \d+ ms")
 
 
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """10 s of tiny frames at 25 fps (the fake tracker ignores the pixels)."""
-    return write_cfr_video(tmp_path_factory.mktemp("clip"), n_frames=250, fps=25.0)
-
-
-@pytest.fixture
-def window(qtbot, fake_tracker) -> MainWindow:  # noqa: ANN001 - pytest-qt fixture
-    win = build_window(MonitorConfig(source=None, parameters=FAST), fake_tracker)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def child(win: MainWindow, kind: type, name: str):  # noqa: ANN201
@@ -109,8 +94,9 @@ def test_invalid_parameters_are_reported_in_the_banner(qtbot, window: MainWindow
     window.start(SourceChoice("file", str(clip), loop=True))
     window.controls.window_spin.setValue(1.0)  # max lag 1 s would not fit a 1 s window
     window.controls.max_lag_spin.setValue(2.0)
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=2000)
-    assert "parameters not applied" in window.banner.text()
+    # the banner may first say "waiting for frames"; wait for the parameter message
+    qtbot.waitUntil(lambda: window.banner.isVisible()
+                    and "parameters not applied" in window.banner.text(), timeout=3000)
     assert window.session.pipeline is not None
     assert window.session.pipeline.parameters.max_lag_s == 1.0
 

@@ -22,33 +22,18 @@ from synchrony.gui import app as gui_app
 from synchrony.gui.app import MonitorConfig, build_window
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
-from synchrony.live import LiveParameters
 from synchrony.records import Frame
 from synchrony.session import open_session
 from synchrony.tracking import HALVES, Region, TrackedFrame
 from tests.fixtures.video_files import write_cfr_video
-from tests.gui.conftest import FakeTracker
+from tests.gui.conftest import FAST, FakeTracker
 from tests.shared import REPO_ROOT, model_dir
 
 pytestmark = pytest.mark.gui
 DEMO = REPO_ROOT / "sample_videos" / "demo_dyad_a_leads_0.5s.mp4"
-FAST = LiveParameters(window_s=3.0, step_s=0.5, max_lag_s=1.0, signal="body")
 REGIONS = (Region(0.05, 0.0, 0.45, 1.0), Region(0.55, 0.0, 0.95, 1.0))
 
 
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """10 s of tiny frames at 25 fps (the fake tracker ignores the pixels)."""
-    return write_cfr_video(tmp_path_factory.mktemp("clip"), n_frames=250, fps=25.0)
-
-
-@pytest.fixture
-def window(qtbot, fake_tracker) -> MainWindow:  # noqa: ANN001 - pytest-qt fixture
-    win = build_window(MonitorConfig(source=None, parameters=FAST), fake_tracker)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def profile_file(tmp_path: Path) -> tuple[CalibrationProfile, Path]:
