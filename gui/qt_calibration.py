@@ -26,12 +26,13 @@ from synchrony.calibration.workflow import SceneProposal, build_profile
 from synchrony.tracking import PERSONS, Region
 
 from .drawing import PERSON_RGB
+from .qt_video import ImagePane
 
 BaselineFunction = Callable[[tuple[Region, Region]], Baseline]
 ROLE_CHOICES = ("", "therapist", "client")
 
 
-class RegionEditor(pg.GraphicsLayoutWidget):
+class RegionEditor(ImagePane):
     """The frame with one draggable, resizable rectangle per person (A, then B).
 
     Signals
@@ -42,14 +43,7 @@ class RegionEditor(pg.GraphicsLayoutWidget):
     sigRegionsChanged = QtCore.pyqtSignal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent=parent)
-        self.setObjectName("regionEditor")
-        self.setBackground((20, 20, 20))
-        self.ci.setContentsMargins(0, 0, 0, 0)
-        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        self.view.setMenuEnabled(False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.view.addItem(self.image)
+        super().__init__("regionEditor", parent)
         self._size = (1, 1)
         self.rois: list[pg.ROI] = []
         self.labels: list[pg.TextItem] = []

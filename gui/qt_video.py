@@ -52,18 +52,25 @@ class _PersonOverlay:
             self.label.setPos(x + 4, y + 4)
 
 
-class VideoView(pg.GraphicsLayoutWidget):
-    """Newest frame with the overlays of A and B; keeps the image's aspect ratio."""
+class ImagePane(pg.GraphicsLayoutWidget):
+    """A dark pane showing one RGB image at its aspect ratio (``self.view``, ``self.image``)."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, name: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent=parent)
-        self.setObjectName("videoView")
+        self.setObjectName(name)
         self.setBackground((20, 20, 20))
         self.ci.setContentsMargins(0, 0, 0, 0)
         self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.view.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.image)
+
+
+class VideoView(ImagePane):
+    """Newest frame with the overlays of A and B; keeps the image's aspect ratio."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("videoView", parent)
         self.overlays = [_PersonOverlay(self.view, rgb) for rgb in PERSON_RGB]
         self._size: tuple[int, int] | None = None
         self.setMinimumSize(320, 240)

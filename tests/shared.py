@@ -5,8 +5,10 @@ When they are missing, tests that need them *fail* in CI (``CI`` set) and skip e
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -34,3 +36,14 @@ def model_dir() -> Path:
             pytest.fail(f"SYNCHRONY_MODEL_DIR={env} is not a directory")
         return path
     return shared_path("models")
+
+
+def load_generator() -> ModuleType:
+    """``sample_videos/make_dyad_clip.py`` (the product's clip generator) as a module."""
+    path = REPO_ROOT / "sample_videos" / "make_dyad_clip.py"
+    spec = importlib.util.spec_from_file_location("make_dyad_clip", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

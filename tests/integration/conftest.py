@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def load_generator() -> ModuleType:
-    """``sample_videos/make_dyad_clip.py`` as a module."""
-    path = REPO / "sample_videos" / "make_dyad_clip.py"
-    spec = importlib.util.spec_from_file_location("make_dyad_clip", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.shared import load_generator
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ need only numpy, OpenCV, PyAV, scikit-image and matplotlib (for the photos), not
 follows, i.e. B's movement at time t resembles A's at t - lag_s.
 """
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from types import ModuleType
 import av
 import numpy as np
 import pytest
+
+from tests.shared import load_generator
 
 pytestmark = pytest.mark.slow  # renders video: about 10 s in all
 
@@ -27,12 +28,7 @@ CLIP_KW = {"duration_s": 4.0, "fps": FPS, "lag_s": 0.5, "coupling": 0.9, "seed":
 @pytest.fixture(scope="module")
 def gen() -> ModuleType:
     """The generator module, loaded from its file."""
-    spec = importlib.util.spec_from_file_location("make_dyad_clip", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_generator()
 
 
 @pytest.fixture(scope="module")
