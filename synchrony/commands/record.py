@@ -270,10 +270,10 @@ def run(args: argparse.Namespace) -> int:
     from synchrony.commands.analyze import tracker_factory
 
     _check_arguments(args)
-    make_tracker = tracker_factory(args.model_dir, args.pose_variant)
     source = (VideoFileSource(args.video, realtime=True) if args.video is not None
               else open_source(args.camera if args.camera is not None else args.stream))
     with source:
+        make_tracker = tracker_factory(args.model_dir, args.pose_variant)
         calibration, regions, roles = (load_calibration(args.calibration, source.size_px)
                                        if args.calibration else
                                        (None, HALVES, dict.fromkeys(PERSONS)))
