@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import synchrony
+from synchrony.commands.display import no_display
 from synchrony.errors import InputError
 from synchrony.lead import SIGN_CONVENTION
 from synchrony.signals import SIGNALS
@@ -146,11 +147,7 @@ def run(args: argparse.Namespace) -> int:
     LivePipeline(window_s=args.window_s, step_s=args.step_s, max_lag_s=args.max_lag_s,
                  signal=args.signal)  # bad parameters: one-line error, exit 2
     kind, value, loop = _source(args)
-    if sys.platform.startswith("linux") and not any(
-            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        print("synchrony monitor: failed: no display to show the dashboard on (DISPLAY is not "
-              "set); run it in a desktop session, or headless with QT_QPA_PLATFORM=offscreen "
-              "and --exit-after-s/--screenshot", file=sys.stderr)
+    if no_display("monitor"):
         return 1
     with _quiet_native_stderr(not getattr(args, "debug", False)):
         from synchrony.gui.app import MonitorConfig, run_monitor

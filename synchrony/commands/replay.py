@@ -9,10 +9,9 @@ and B follows.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
+from synchrony.commands.display import no_display
 from synchrony.commands.export_video import open_session_reporting
 from synchrony.errors import InputError
 from synchrony.lead import SIGN_CONVENTION
@@ -52,11 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not SPEED_RANGE[0] <= args.speed <= SPEED_RANGE[1]:
         raise InputError(f"--speed must be between 0.25 and 4, got {args.speed:g}")
     session = open_session_reporting(args.session)
-    if sys.platform.startswith("linux") and not any(
-            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        print("synchrony replay: failed: no display to show the window on (DISPLAY is not "
-              "set); run it in a desktop session, or headless with QT_QPA_PLATFORM=offscreen "
-              "and --exit-after-s/--screenshot", file=sys.stderr)
+    if no_display("replay"):
         return 1
     from synchrony.gui.replay_app import ReplayConfig, run_replay
 
