@@ -27,6 +27,7 @@ demo: install
 lint: install-dev
 	$(BIN)/ruff check synchrony gui calibration tests bench sample_videos
 	$(BIN)/mypy
+	$(BIN)/python scripts/lint_imports.py
 
 qt-runtime: install-dev
 	@QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PyQt6.QtWidgets import QApplication; \

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from synchrony.capture.bundles import find_model
+from synchrony.capture.sources import VideoFileSource
 from synchrony.cli import main as cli_main
-from synchrony.models import find_model
-from synchrony.sources import VideoFileSource
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from synchrony.compat import rmea_scale, rmea_smooth
-from synchrony.streaming import StreamingWcc
-from synchrony.tables import read_pair
-from synchrony.wcc import fisher_z, windowed_xcorr
+from synchrony.engine.compat import rmea_scale, rmea_smooth
+from synchrony.engine.streaming import StreamingWcc
+from synchrony.engine.wcc import fisher_z, windowed_xcorr
+from synchrony.io.text_tables import read_pair
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/reference_data/rmea/extdata"
 FS_HZ = 25.0

@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
+from synchrony.capture.sources import VideoFileSource
 from synchrony.gui.app import mediapipe_tracker_factory
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import LiveSession, SourceChoice
 from synchrony.live import LiveParameters, LivePipeline, limit_blas_threads
 from synchrony.records import Frame
-from synchrony.sources import VideoFileSource
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_FPS = 25.0

@@ -1,7 +1,7 @@
 """Baseline: both people sit still for a few seconds; measure jitter and body size.
 
 The frames are tracked with the proposed regions by the same tracker and turned into signals
-by the same :func:`synchrony.signals.extract_signals` as the analysis, so the noise floor is
+by the same :func:`synchrony.signals.extract.extract_signals` as the analysis, so the noise floor is
 in exactly the units the analysis compares it with. Body scale is measured first (median
 shoulder width) and used for the ``body`` signal, as the analysis will use it.
 
@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from synchrony.records import Frame
-from synchrony.signals import SIGNALS, extract_signals
-from synchrony.tracking import PERSONS, PersonTracker, TrackedFrame
+from synchrony.records import PERSONS, Frame, PersonTracker, TrackedFrame
+from synchrony.signals.extract import SIGNALS, extract_signals
 
 from .estimate import (
     EDGE_TRIM_S,

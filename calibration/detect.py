@@ -25,7 +25,8 @@ from typing import Any, Self
 
 import numpy as np
 
-from synchrony.tracking import LEFT_SHOULDER, RIGHT_SHOULDER, native_stderr_silenced
+from synchrony.capture.tracking import native_stderr_silenced
+from synchrony.records import LEFT_SHOULDER, RIGHT_SHOULDER
 
 __all__ = ["DEFAULT_STRIP_WIDTHS", "Detection", "PeopleDetector", "strips"]
 
@@ -143,7 +144,8 @@ class PeopleDetector:
 
     Parameters
     ----------
-    pose_model, face_model : paths of the ``.task`` bundles (:func:`synchrony.models.find_model`).
+    pose_model, face_model : paths of the ``.task`` bundles
+        (:func:`synchrony.capture.bundles.find_model`).
     strip_widths : widths of the search strips, fractions of the frame width.
     max_people : people looked for per strip and task (``num_poses`` / ``num_faces``).
     """

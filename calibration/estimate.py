@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synchrony.errors import InputError
-from synchrony.signals import SIGNALS, SignalSet, median_shoulder_width_px, person_features
-from synchrony.tracking import PERSONS, Region, TrackedFrame
+from synchrony.records import PERSONS, Region, TrackedFrame
+from synchrony.signals.extract import SIGNALS, SignalSet, median_shoulder_width_px, person_features
 
 from .detect import Detection
 

@@ -25,10 +25,10 @@ Units
     calibration's aspect ratio (``camera.frame_size_px``). ``null``: not measured, the
     analysis then uses the session's median shoulder width.
 ``noise_floor``
-    Per signal, in that signal's unit (:data:`synchrony.signals.UNITS`: body widths/s,
+    Per signal, in that signal's unit (:data:`synchrony.signals.extract.UNITS`: body widths/s,
     deg/s, blendshape units/s, fraction of region pixels): the level a person sitting still
     reaches from tracker jitter alone. Stretches of at least 1 s below it are marked "no
-    movement" (NaN) by :func:`synchrony.signals.mark_no_movement`. ``null`` or ``0``: not
+    movement" (NaN) by :func:`synchrony.signals.extract.mark_no_movement`. ``null`` or ``0``: not
     measured, nothing is marked.
 ``role``
     Free text (``"therapist"``, ``"client"``, …) or ``null``. IDs stay A (left) and B
@@ -55,8 +55,8 @@ from typing import Any
 
 from synchrony import __version__
 from synchrony.errors import InputError
-from synchrony.signals import SIGNALS, UNITS
-from synchrony.tracking import PERSONS, Region
+from synchrony.records import PERSONS, Region
+from synchrony.signals.extract import SIGNALS, UNITS
 
 __all__ = [
     "MAX_OVERLAP_FRACTION",
@@ -93,7 +93,7 @@ class PersonCalibration:
     role : free text such as ``"therapist"`` or ``"client"``; None = not set.
     body_scale : shoulder width as a fraction of the frame width; None = not measured.
     noise_floor : signal name -> still-person level in the signal's unit (None = not
-        measured); always holds every name in :data:`synchrony.signals.SIGNALS`.
+        measured); always holds every name in :data:`synchrony.signals.extract.SIGNALS`.
     """
 
     region: Region
@@ -137,7 +137,7 @@ class CalibrationProfile:
     # -- what the analysis needs
     @property
     def regions(self) -> tuple[Region, Region]:
-        """(A, B) regions for :class:`synchrony.tracking.MediaPipeTracker`."""
+        """(A, B) regions for :class:`synchrony.capture.tracking.MediaPipeTracker`."""
         return self.people["A"].region, self.people["B"].region
 
     @property

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from synchrony.capture.factory import ModelPaths, build_tracker
+from synchrony.capture.sources import FrameSource
 from synchrony.errors import InputError
-from synchrony.records import Frame
-from synchrony.signals import SIGNALS
-from synchrony.sources import FrameSource
-from synchrony.tracking import PERSONS, MediaPipeTracker, Region
+from synchrony.records import PERSONS, Frame, Region
+from synchrony.signals.extract import SIGNALS
 
 from .baseline import DEFAULT_GRID_HZ, Baseline, measure_baseline
 from .camera import camera_report
@@ -55,14 +54,6 @@ DEFAULT_FPS = 25.0
 MAX_LIVE_MISSES = 100
 
 SourceOpener = Callable[[], FrameSource]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelPaths:
-    """The MediaPipe bundles (:func:`synchrony.models.find_model`)."""
-
-    pose: Path
-    face: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +148,7 @@ def record_baseline(source: FrameSource, models: ModelPaths, regions: tuple[Regi
     InputError
         Fewer than two frames could be read.
     """
-    with MediaPipeTracker(pose_model=models.pose, face_model=models.face, regions=regions,
-                          crowd_check_every_s=0.0) as tracker:
+    with build_tracker(models, regions, crowd_check_every_s=0.0) as tracker:
         frames = frames_for(source, baseline_s)
         fps = source.fps_hint or DEFAULT_FPS
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PyQt6 import QtCore, QtWidgets
 
 from synchrony.calibration.profile import CalibrationProfile
+from synchrony.capture.factory import tracker_factory
 from synchrony.live import (
     CapturedFrame,
     LatestFrameMailbox,
@@ -19,7 +20,7 @@ from synchrony.live import (
     LivePipeline,
     limit_blas_threads,
 )
-from synchrony.tracking import HALVES, PERSONS, PersonTracker, Region
+from synchrony.records import HALVES, PERSONS, PersonTracker, Region
 
 from .qt_dashboard import MainWindow
 from .workers import LiveSession, SourceChoice
@@ -58,18 +59,9 @@ class MonitorConfig:
 
 def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str,
                               regions: tuple[Region, Region] = HALVES) -> TrackerFactory:
-    """A factory that finds the bundles (no download) and builds a MediaPipeTracker."""
-
-    def make() -> PersonTracker:
-        from synchrony.models import find_model
-        from synchrony.tracking import MediaPipeTracker
-
-        pose = find_model("pose", variant=pose_variant, model_dir=model_dir,
-                          allow_download=False)
-        face = find_model("face", model_dir=model_dir, allow_download=False)
-        return MediaPipeTracker(pose_model=pose, face_model=face, regions=regions)
-
-    return make
+    """A factory that finds the bundles when the tracking thread starts (no download)."""
+    make = tracker_factory(model_dir, pose_variant, allow_download=False, lazy=True)
+    return functools.partial(make, regions)
 
 
 def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame], parameters: LiveParameters,

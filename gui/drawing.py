@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from synchrony.live import DashboardState
-from synchrony.signals import MIN_VISIBILITY
-from synchrony.style import PERSON_RGB as STYLE_RGB
-from synchrony.style import POSE_CONNECTIONS
+from synchrony.render.style import PERSON_RGB as STYLE_RGB
+from synchrony.render.style import POSE_CONNECTIONS
+from synchrony.signals.extract import MIN_VISIBILITY
 
 #: Fixed colours (RGB) of A and B, the same as in plots and exported video.
 PERSON_RGB = (STYLE_RGB["A"], STYLE_RGB["B"])

@@ -23,7 +23,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from synchrony.calibration.baseline import Baseline
 from synchrony.calibration.profile import CalibrationProfile, save_profile
 from synchrony.calibration.workflow import SceneProposal, build_profile
-from synchrony.tracking import PERSONS, Region
+from synchrony.records import PERSONS, Region
 
 from .drawing import PERSON_RGB
 from .qt_video import ImagePane

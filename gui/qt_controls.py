@@ -6,7 +6,7 @@ from __future__ import annotations
 from PyQt6 import QtCore, QtWidgets
 
 from synchrony.live import LiveParameters
-from synchrony.signals import SIGNALS
+from synchrony.signals.extract import SIGNALS
 
 from .workers import SourceChoice
 

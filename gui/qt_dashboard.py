@@ -22,7 +22,7 @@ from pathlib import Path
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from synchrony.live import DashboardState, LiveParameters, PipelineStats
-from synchrony.signals import SIGNALS
+from synchrony.signals.extract import SIGNALS
 
 from .drawing import person_drawings
 from .qt_controls import ControlPanel

@@ -7,7 +7,7 @@ add marker); the synchrony at the cursor in words; the timeline of the whole ses
 Keyboard: Space play/pause, Left/Right one frame back/forward, M add a marker at the cursor,
 1-4 signal body/head/face/motion. Playback runs on a QTimer at the session's frame rate times
 the speed; when drawing is slower than that, frames are skipped to keep time. The window
-draws what :class:`synchrony.replay_model.ReplayModel` gives it and never computes.
+draws what :class:`synchrony.session.replay.ReplayModel` gives it and never computes.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from synchrony.annotate import EPISODE_RGB
-from synchrony.replay_model import ReplayModel
-from synchrony.signals import SIGNALS
+from synchrony.render.frames import EPISODE_RGB
+from synchrony.session.replay import ReplayModel
+from synchrony.signals.extract import SIGNALS
 
 from .qt_timeline import SynchronyTimeline
 from .qt_video import VideoView

@@ -8,7 +8,7 @@ Two rows sharing the time axis (seconds on the session clock):
 
 Markers are white vertical lines, the playback cursor a yellow one. A click anywhere on the
 timeline emits ``seek_requested(time_s)``. The widget draws what it is given; the numbers come
-from :class:`synchrony.replay_model.ReplayModel`.
+from :class:`synchrony.session.replay.ReplayModel`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
-from synchrony.annotate import EPISODE_RGB
-from synchrony.episodes import Episode, SignalTimeline
+from synchrony.analysis.episodes import Episode, SignalTimeline
+from synchrony.render.frames import EPISODE_RGB
 
 from .drawing import finite_points
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
-from synchrony.lead import SIGN_CONVENTION
+from synchrony.engine.lead import SIGN_CONVENTION
 
 from .drawing import finite_points
 

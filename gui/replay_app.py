@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PyQt6 import QtCore, QtWidgets
 
-from synchrony.replay_model import ReplayModel
-from synchrony.session import Session
+from synchrony.session.replay import ReplayModel
+from synchrony.session.store import Session
 
 from .qt_replay import ReplayWindow
 

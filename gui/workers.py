@@ -5,7 +5,7 @@ capture thread --CapturedFrame--> LatestFrameMailbox (one slot, drops counted)
 --> ``LivePipeline.push`` + ``record_ready`` (immutable TrackedFrame) --> GUI thread;
 analysis thread: ``LivePipeline.update`` (grid, signals, WCC) whenever due.
 While recording, the tracking thread also writes every tracked frame into a
-:class:`LiveRecording` (a crash-safe :class:`~synchrony.session.SessionWriter`).
+:class:`LiveRecording` (a crash-safe :class:`~synchrony.session.store.SessionWriter`).
 
 Both loops stop on a ``threading.Event``. Failures are never raised into Qt: they become
 ``status(level, text)`` signals that the window shows in its banner. A camera or stream
@@ -25,11 +25,11 @@ from typing import Any
 import cv2
 from PyQt6 import QtCore
 
+from synchrony.capture.sources import CameraSource, FrameSource, StreamSource, VideoFileSource
 from synchrony.errors import InputError
 from synchrony.live import CapturedFrame, LatestFrameMailbox, LiveParameters, LivePipeline
-from synchrony.session import SessionWriter
-from synchrony.sources import CameraSource, FrameSource, StreamSource, VideoFileSource
-from synchrony.tracking import PersonTracker, TrackedFrame
+from synchrony.records import PersonTracker, TrackedFrame
+from synchrony.session.store import SessionWriter
 
 SOURCE_KINDS = ("camera", "file", "stream")
 RETRY_S = 1.0
@@ -319,7 +319,7 @@ class LiveSession(QtCore.QObject):
     record_ready(object) : a tracked frame was pushed (GUI thread).
     recording_changed(bool) : a recording started or ended (``recording``).
 
-    ``recording_metadata`` holds :class:`~synchrony.session.SessionWriter` keyword
+    ``recording_metadata`` holds :class:`~synchrony.session.store.SessionWriter` keyword
     arguments kept in every recorded session (``parameters``, ``regions``,
     ``calibration``, ``participants``).
     """

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from synchrony import __version__
+from synchrony import __version__, logs
 
 #: Subcommand modules in ``synchrony.commands``, in the order ``--help`` lists them.
 COMMAND_MODULES = (
@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"synchrony {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true",
+                       help="also print debug messages (with the module they come from)")
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help="print warnings and errors only")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -58,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    logs.configure(verbose=args.verbose or args.debug, quiet=args.quiet)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

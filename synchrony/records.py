@@ -1,4 +1,7 @@
-"""Immutable records passed between threads and stages.
+"""Immutable records shared by every room: frames, regions, people, tracked frames.
+
+Modules that need only these types import them from here, never from the
+MediaPipe/OpenCV-heavy tracker (:mod:`synchrony.capture.tracking`).
 
 Units are in the names: ``timestamp_s`` (seconds on the source's clock: container
 timestamps for files, a monotonic clock for cameras and streams), ``xy_norm`` (0-1 image
@@ -7,7 +10,9 @@ coordinates of the full frame), ``xy_px`` (pixels).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -32,3 +37,108 @@ class Frame:
         """(width, height) in pixels."""
         h, w = self.image_rgb.shape[:2]
         return int(w), int(h)
+
+N_POSE_LANDMARKS = 33
+N_FACE_LANDMARKS = 478
+N_BLENDSHAPES = 52
+PERSONS = ("A", "B")
+#: Upper-body pose landmarks used for the ``body`` signal: nose, shoulders, elbows, wrists.
+UPPER_BODY = (0, 11, 12, 13, 14, 15, 16)
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A person's region of the image, normalised to 0-1: ``x0 < x1``, ``y0 < y1``."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def __post_init__(self) -> None:
+        vals = (self.x0, self.y0, self.x1, self.y1)
+        if not all(math.isfinite(v) and -1e-9 <= v <= 1 + 1e-9 for v in vals):
+            raise ValueError(f"region must lie within 0-1, got {list(vals)}")
+        if not (self.x1 > self.x0 and self.y1 > self.y0):
+            raise ValueError(f"region must have x0 < x1 and y0 < y1, got {list(vals)}")
+
+    def to_px(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """Pixel box (x0, y0, x1, y1), at least 2 pixels wide and high."""
+        x0, y0 = int(round(self.x0 * width)), int(round(self.y0 * height))
+        x1 = max(x0 + 2, int(round(self.x1 * width)))
+        y1 = max(y0 + 2, int(round(self.y1 * height)))
+        return x0, y0, min(x1, width), min(y1, height)
+
+    def contains(self, x_norm: float, y_norm: float) -> bool:
+        """True if the point (full-frame normalised) lies inside the region."""
+        return bool(self.x0 <= x_norm <= self.x1 and self.y0 <= y_norm <= self.y1)
+
+    def as_list(self) -> list[float]:
+        """``[x0, y0, x1, y1]`` as in the calibration profile."""
+        return [self.x0, self.y0, self.x1, self.y1]
+
+
+HALVES = (Region(0.0, 0.0, 0.5, 1.0), Region(0.5, 0.0, 1.0, 1.0))
+
+
+def _nan(*shape: int) -> np.ndarray:
+    out = np.full(shape, np.nan, dtype=np.float32)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PersonObservation:
+    """What the trackers saw of one person in one frame (NaN = not found).
+
+    Attributes
+    ----------
+    pose_xy_norm : (33, 2) pose landmarks, full-frame normalised x, y.
+    pose_visibility : (33,) MediaPipe visibility in 0-1.
+    face_xy_norm : (478, 2) face mesh landmarks, full-frame normalised x, y.
+    head_matrix : (4, 4) facial transformation matrix (rotation, translation in cm).
+    blendshapes : (52,) blendshape coefficients in 0-1, MediaPipe's order.
+    motion_fraction : fraction (0-1) of the region's pixels whose grey level changed by more
+        than the noise threshold since the previous frame (Motion Energy Analysis).
+    """
+
+    pose_xy_norm: np.ndarray = field(default_factory=lambda: _nan(N_POSE_LANDMARKS, 2))
+    pose_visibility: np.ndarray = field(default_factory=lambda: _nan(N_POSE_LANDMARKS))
+    face_xy_norm: np.ndarray = field(default_factory=lambda: _nan(N_FACE_LANDMARKS, 2))
+    head_matrix: np.ndarray = field(default_factory=lambda: _nan(4, 4))
+    blendshapes: np.ndarray = field(default_factory=lambda: _nan(N_BLENDSHAPES))
+    motion_fraction: float = math.nan
+
+    @property
+    def has_pose(self) -> bool:
+        """True if a pose was found."""
+        return bool(np.isfinite(self.pose_xy_norm[0, 0]))
+
+    @property
+    def has_face(self) -> bool:
+        """True if a face was found."""
+        return bool(np.isfinite(self.face_xy_norm[0, 0]))
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedFrame:
+    """Both people in one frame. ``people[0]`` is A (left), ``people[1]`` is B (right)."""
+
+    timestamp_s: float
+    index: int
+    size_px: tuple[int, int]
+    people: tuple[PersonObservation, PersonObservation]
+    regions: tuple[Region, Region]
+    #: People counted in the whole frame when a crowd check ran on this frame, else None.
+    n_people_in_view: int | None = None
+    #: Seconds the tracker spent on this frame (wall clock).
+    processing_s: float = math.nan
+
+
+class PersonTracker(Protocol):
+    """Turns frames into :class:`TrackedFrame` records."""
+
+    def track(self, frame: Frame) -> TrackedFrame: ...
+
+    def close(self) -> None: ...

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from synchrony import validation
-from synchrony.analysis import SURROGATE_METHODS, AnalysisParameters
+from synchrony.analysis.pair import SURROGATE_METHODS, AnalysisParameters
+from synchrony.batch.analyze import DEFAULT_GRID_HZ, analyze_video
+from synchrony.capture.factory import tracker_factory
+from synchrony.engine import validation
+from synchrony.engine.lead import SIGN_CONVENTION
+from synchrony.engine.wcc import check_parameters
 from synchrony.errors import InputError
-from synchrony.lead import SIGN_CONVENTION
-from synchrony.pipeline import DEFAULT_GRID_HZ, analyze_video
-from synchrony.signals import SIGNALS
-from synchrony.tracking import HALVES, MediaPipeTracker, Region
-from synchrony.wcc import check_parameters
+from synchrony.signals.extract import SIGNALS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,44 +73,6 @@ def check_analysis_arguments(args: argparse.Namespace) -> AnalysisParameters:
                               surrogate_method=args.surrogate_method, seed=args.seed)
 
 
-def tracker_factory(model_dir: Path | None, pose_variant: str
-                    ) -> Callable[[tuple[Region, Region]], MediaPipeTracker]:
-    """Find both models now (fail fast) and return a function building a tracker."""
-    from synchrony.models import find_model
-
-    pose = find_model("pose", variant=pose_variant, model_dir=model_dir)
-    face = find_model("face", model_dir=model_dir)
-
-    def make(regions: tuple[Region, Region]) -> MediaPipeTracker:
-        return MediaPipeTracker(pose_model=pose, face_model=face, regions=regions)
-
-    return make
-
-
-def calibration_arguments(profile_path: Path | None, video: Path) -> dict[str, Any]:
-    """``analyze_video`` keyword arguments from a calibration profile (halves if None).
-
-    Regions and roles as stored; body scale rescaled to the video's frame width; the noise
-    floor; the whole profile under ``extra_parameters["calibration"]``. A frame size with
-    another aspect ratio than the calibration's is reported as a warning on stderr.
-    """
-    if profile_path is None:
-        return {"regions": HALVES, "extra_parameters": {}}
-    from synchrony.calibration.profile import load_profile
-    from synchrony.sources import VideoFileSource
-
-    profile = load_profile(profile_path)
-    with VideoFileSource(video) as source:  # upright frame size (display rotation applied)
-        width, height = source.size_px
-    warning = profile.frame_size_warning(width, height)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
-    return {"regions": profile.regions, "roles": profile.roles,
-            "body_scale_px": profile.body_scale_px(width),
-            "noise_floor": profile.noise_floor(),
-            "extra_parameters": {"calibration": profile.to_dict()}}
-
-
 def run(args: argparse.Namespace) -> int:
     """Analyse the video and print where the results are."""
     params = check_analysis_arguments(args)
@@ -120,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"no such file: {args.video}")
     if args.video.is_dir():
         return run_session(args, params, names)
+    from synchrony.calibration.apply import calibration_arguments
+
     calibration = calibration_arguments(args.calibration, args.video)
     extra = {"pose_variant": args.pose_variant, "signals": names,
              **calibration.pop("extra_parameters")}
@@ -137,11 +100,11 @@ def run_session(args: argparse.Namespace, params: AnalysisParameters, names: lis
     """Analyse a recorded session directory from its landmarks (no video, no MediaPipe).
 
     Also stores the episodes in the session and writes the tidy exports
-    (:func:`synchrony.session_export.analyze_session`).
+    (:func:`synchrony.session.analysis.analyze_session`).
     """
-    from synchrony.commands.export_video import open_session_reporting
-    from synchrony.commands.record import session_calibration_arguments
-    from synchrony.session_export import analyze_session
+    from synchrony.calibration.apply import session_calibration_arguments
+    from synchrony.session.analysis import analyze_session
+    from synchrony.session.store import open_session_reporting
 
     if getattr(args, "calibration", None) is not None:
         raise InputError("--calibration applies to videos; a session is analysed with the "

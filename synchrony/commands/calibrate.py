@@ -16,13 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synchrony.capture.sources import CameraSource, FrameSource, VideoFileSource
 from synchrony.errors import InputError
-from synchrony.sources import CameraSource, FrameSource, VideoFileSource
 
 if TYPE_CHECKING:
     from synchrony.calibration.baseline import Baseline
-    from synchrony.calibration.workflow import ModelPaths
-    from synchrony.tracking import Region
+    from synchrony.capture.factory import ModelPaths
+    from synchrony.records import Region
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -106,14 +106,12 @@ def describe(profile_dict: dict) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Calibrate from the video or camera and write the profile."""
     from synchrony.calibration.profile import save_profile
-    from synchrony.calibration.workflow import ModelPaths, calibrate_source
-    from synchrony.models import find_model
+    from synchrony.calibration.workflow import calibrate_source
+    from synchrony.capture.factory import find_models
 
     _check_arguments(args)
     opener = _source_opener(args)
-    models = ModelPaths(pose=find_model("pose", variant=args.pose_variant,
-                                        model_dir=args.model_dir),
-                        face=find_model("face", model_dir=args.model_dir))
+    models = find_models(args.model_dir, args.pose_variant)
     roles = (args.role_a, args.role_b)
     if args.interactive:
         return _run_wizard(args, opener, models, roles)

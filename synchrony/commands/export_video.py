@@ -1,20 +1,19 @@
 """``synchrony export-video SESSION_DIR --out ANNOTATED.mp4``: a session as annotated video.
 
 Every frame of the session: the saved video when there is one, else the skeletons on a grey
-background at the recorded size and timing. See :mod:`synchrony.annotate` for what is drawn.
+background at the recorded size and timing. See :mod:`synchrony.render.frames` for what is drawn.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
+from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
-from synchrony.lead import SIGN_CONVENTION
-from synchrony.session import Session, open_session
-from synchrony.signals import SIGNALS
+from synchrony.session.store import open_session_reporting
+from synchrony.signals.extract import SIGNALS
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
 
@@ -35,22 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def open_session_reporting(path: Path) -> Session:
-    """:func:`open_session`, printing each problem (skipped part) as a warning on stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        session = open_session(path)
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
-    if session.ended == "recording":
-        print(f"warning: {path} was never closed (the recorder was killed); it holds what "
-              "was written until then", file=sys.stderr)
-    return session
-
-
 def run(args: argparse.Namespace) -> int:
     """Export the annotated video and say where it is."""
-    from synchrony.annotate import export_annotated_video
+    from synchrony.session.export_video import export_annotated_video
 
     out: Path = args.out
     if out.suffix.lower() not in VIDEO_SUFFIXES:

@@ -14,8 +14,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from synchrony import models
-from synchrony.models import ModelSpec, ModelStatus
+from synchrony.capture import bundles as models
+from synchrony.capture.bundles import ModelSpec, ModelStatus
 
 _VARIANTS = ("lite", "full", "all")
 _HEADER_STATUS = ("model", "file", "found in", "size", "sha256 check")

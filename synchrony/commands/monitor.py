@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import synchrony
-from synchrony.commands.display import no_display
+from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
-from synchrony.lead import SIGN_CONVENTION
-from synchrony.signals import SIGNALS
+from synchrony.gui.display import no_display
+from synchrony.signals.extract import SIGNALS
 
 SAMPLE_CLIP = "demo_dyad_a_leads_0.5s.mp4"
 
@@ -84,7 +84,7 @@ def _source(args: argparse.Namespace) -> tuple[str, str | int, bool]:
     if args.stream:
         return "stream", args.stream, False
     if args.video is not None:
-        from synchrony.sources import probe_video
+        from synchrony.capture.sources import probe_video
 
         probe_video(args.video)  # a bad file is a one-line error before any window opens
         return "file", str(args.video), args.loop

@@ -32,14 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from synchrony.capture.sources import FrameSource, VideoFileSource, open_source
 from synchrony.errors import InputError
+from synchrony.io.h264 import H264Writer
 from synchrony.live import LatestFrameMailbox
 from synchrony.progress import ProgressBar
-from synchrony.records import Frame
-from synchrony.session import VIDEO_FILE, DiskFullError, Session, SessionWriter, now_iso
-from synchrony.session_export import H264Writer
-from synchrony.sources import FrameSource, VideoFileSource, open_source
-from synchrony.tracking import HALVES, PERSONS, PersonTracker, Region
+from synchrony.records import HALVES, PERSONS, Frame, PersonTracker, Region
+from synchrony.session.store import VIDEO_FILE, DiskFullError, SessionWriter, now_iso
 
 #: A live source silent for this long (s) ends the recording ("source lost").
 MAX_SILENCE_S = 5.0
@@ -78,31 +77,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--pose-variant", choices=("lite", "full"), default="lite")
     p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
-
-
-def load_calibration(path: Path, size_px: tuple[int, int] | None
-                     ) -> tuple[dict[str, Any], tuple[Region, Region], dict[str, str | None]]:
-    """The profile as a dict, its (A, B) regions and roles (via ``load_profile``)."""
-    from synchrony.calibration.profile import load_profile
-
-    profile = load_profile(path)
-    warning = profile.frame_size_warning(*size_px) if size_px else None
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
-    return profile.to_dict(), profile.regions, profile.roles
-
-
-def session_calibration_arguments(session: Session) -> dict[str, Any]:
-    """``analyze_run`` body scale and noise floor from the calibration a session stored."""
-    stored = session.metadata.get("calibration")
-    if not stored:
-        return {}
-    from synchrony.calibration.profile import profile_from_dict
-
-    profile = profile_from_dict(stored)
-    width = (session.metadata.get("source") or {}).get("width_px")
-    return {"body_scale_px": profile.body_scale_px(width) if width else None,
-            "noise_floor": profile.noise_floor()}
 
 
 class Recorder:
@@ -267,7 +241,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Record a session; print where it is and how it ended."""
-    from synchrony.commands.analyze import tracker_factory
+    from synchrony.calibration.apply import load_calibration
+    from synchrony.capture.factory import tracker_factory
 
     _check_arguments(args)
     source = (VideoFileSource(args.video, realtime=True) if args.video is not None

@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from synchrony.commands.display import no_display
-from synchrony.commands.export_video import open_session_reporting
+from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
-from synchrony.lead import SIGN_CONVENTION
-from synchrony.signals import SIGNALS
+from synchrony.gui.display import no_display
+from synchrony.session.store import open_session_reporting
+from synchrony.signals.extract import SIGNALS
 
 SPEED_RANGE = (0.25, 4.0)
 

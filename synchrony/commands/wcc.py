@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from synchrony.compat import rmea_smooth
+from synchrony.engine.compat import rmea_smooth
+from synchrony.engine.lead import SIGN_CONVENTION, describe_lag
+from synchrony.engine.peaks import pick_peaks
+from synchrony.engine.wcc import METHODS, WccResult, windowed_xcorr
 from synchrony.errors import InputError
-from synchrony.exports import write_grid_csv, write_rows_csv
-from synchrony.lead import SIGN_CONVENTION, describe_lag
-from synchrony.peaks import pick_peaks
-from synchrony.tables import read_pair
-from synchrony.wcc import METHODS, WccResult, windowed_xcorr
+from synchrony.io.text_tables import read_pair
+from synchrony.io.tidy import write_grid_csv, write_rows_csv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,21 +8,21 @@ and draws the immutable :class:`DashboardState`.
 
 From tracked frames to synchrony, causally (only past frames are used):
 
-1. per frame, :func:`synchrony.signals.person_features` of A and B go into a short buffer;
+1. per frame, :func:`synchrony.signals.extract.person_features` of A and B go into a short buffer;
 2. every ``update_s`` the grid times ``t0 + k / grid_hz`` up to ``settle_s`` before the
-   newest frame are filled by :func:`synchrony.signals.resample` (linear; gaps up to
+   newest frame are filled by :func:`synchrony.signals.extract.resample` (linear; gaps up to
    ``max_gap_s`` bridged, longer gaps and dropped stretches stay NaN). With
    ``settle_s = max_gap_s`` a person lost for a moment is bridged exactly as in batch;
-3. :func:`synchrony.signals.signals_from_grid` with ``causal=True`` runs on the new grid
+3. :func:`synchrony.signals.extract.signals_from_grid` with ``causal=True`` runs on the new grid
    samples plus ``WARMUP_S`` of earlier ones (the causal filter's start-up transient has died
    out by then), giving the four signals; ``body`` uses the landmarks that
-   :func:`synchrony.signals.reliable_landmarks` finds clearly visible over the history.
+   :func:`synchrony.signals.extract.reliable_landmarks` finds clearly visible over the history.
    It costs ~20 ms per person and call whatever the length (its low-pass loops over 72
    feature columns), hence batches every ``update_s``, run by :meth:`LivePipeline.update`
    inside ``push`` or, with ``auto_update=False``, from a separate analysis thread;
-4. one :class:`~synchrony.streaming.StreamingWcc` per signal (Boker trailing windows); every
+4. one :class:`~synchrony.engine.streaming.StreamingWcc` per signal (Boker trailing windows); every
    ``step_s`` a heatmap row (the window ending at the newest grid sample) and its peak:
-   :func:`synchrony.peaks.pick_peaks` on that row (the Boker et al. 2002 peak nearest lag 0;
+   :func:`synchrony.engine.peaks.pick_peaks` on that row (the Boker et al. 2002 peak nearest lag 0;
    a row with missing cells but at least half of its lags falls back to its largest r);
 5. a running chance level: B's history is circularly shifted against A's (shifts of at least
    one window plus the maximum lag), the shifted pair's rows are peak-picked the same way,
@@ -43,7 +43,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from synchrony.lead import describe_lag
+from synchrony.engine.lead import describe_lag
+from synchrony.engine.peaks import pick_peaks
+from synchrony.engine.streaming import StreamingWcc
+from synchrony.engine.wcc import WccResult, check_parameters, windowed_xcorr
 from synchrony.live.state import DashboardState, LiveParameters, _Ring
 from synchrony.live.threads import (
     CapturedFrame,
@@ -52,8 +55,8 @@ from synchrony.live.threads import (
     PipelineStats,
     RateMeter,
 )
-from synchrony.peaks import pick_peaks
-from synchrony.signals import (
+from synchrony.records import N_BLENDSHAPES, UPPER_BODY, TrackedFrame
+from synchrony.signals.extract import (
     SIGNALS,
     UNITS,
     person_features,
@@ -61,9 +64,6 @@ from synchrony.signals import (
     resample,
     signals_from_grid,
 )
-from synchrony.streaming import StreamingWcc
-from synchrony.tracking import N_BLENDSHAPES, UPPER_BODY, TrackedFrame
-from synchrony.wcc import WccResult, check_parameters, windowed_xcorr
 
 WARMUP_S = 2.0
 """Grid samples (s) fed to the causal filters before the new ones."""
@@ -95,7 +95,7 @@ class LivePipeline:
     grid_hz : rate of the signal grid in Hz.
     window_s, step_s, max_lag_s : WCC window, step between heatmap rows and largest lag (s).
     history_s : traces and heatmap rows kept (s); also the surrogates' span.
-    signal : signal on display, one of ``synchrony.signals.SIGNALS``.
+    signal : signal on display, one of ``synchrony.signals.extract.SIGNALS``.
     max_gap_s : longer gaps between observations stay NaN; shorter ones are interpolated.
     settle_s : grid samples are made this long (s) after their time, so that a gap can be
         bridged once the frame after it has arrived (default ``max_gap_s``).

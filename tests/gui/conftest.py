@@ -17,8 +17,7 @@ from PyQt6 import QtWidgets
 from synchrony.gui.app import MonitorConfig, build_window
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.live import LiveParameters
-from synchrony.records import Frame
-from synchrony.tracking import HALVES, PersonObservation, TrackedFrame
+from synchrony.records import HALVES, Frame, PersonObservation, TrackedFrame
 from tests.fixtures.tracked import SIZE_PX, driver, person
 from tests.fixtures.video_files import write_cfr_video
 

@@ -19,7 +19,7 @@ from synchrony.calibration.estimate import PersonEstimate, RegionProposal
 from synchrony.calibration.profile import load_profile
 from synchrony.calibration.workflow import SceneProposal
 from synchrony.gui.qt_calibration import CalibrationWizard, run_wizard
-from synchrony.tracking import Region
+from synchrony.records import Region
 
 pytestmark = pytest.mark.gui
 

@@ -105,8 +105,9 @@ def test_missing_camera_is_a_message_not_a_traceback(qtbot, window: MainWindow,
                                                       capfd: pytest.CaptureFixture[str]) -> None:
     window.controls.set_source(SourceChoice("camera", 99))
     window.start()
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=3000)
-    assert "camera 99" in window.banner.text()
+    # the banner first reads "waiting for frames"; wait for the camera's own message
+    qtbot.waitUntil(lambda: window.banner.isVisible() and "camera 99" in window.banner.text(),
+                    timeout=5000)
     assert "retrying every 1 s" in window.banner.text()
     assert window.session.running  # keeps trying until stopped
     window.stop()

@@ -22,9 +22,8 @@ from synchrony.gui import app as gui_app
 from synchrony.gui.app import MonitorConfig, build_window
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
-from synchrony.records import Frame
-from synchrony.session import open_session
-from synchrony.tracking import HALVES, Region, TrackedFrame
+from synchrony.records import HALVES, Frame, Region, TrackedFrame
+from synchrony.session.store import open_session
 from tests.fixtures.video_files import write_cfr_video
 from tests.gui.conftest import FAST, FakeTracker
 from tests.shared import REPO_ROOT, model_dir
@@ -153,8 +152,8 @@ def test_calibration_gives_regions_roles_and_is_stored(
     (config,) = configs
     assert config.calibration == profile
 
-    monkeypatch.setattr("synchrony.models.find_model", lambda *a, **k: tmp_path / "x.task")
-    monkeypatch.setattr("synchrony.tracking.MediaPipeTracker", RegionTracker)
+    monkeypatch.setattr("synchrony.capture.bundles.find_model", lambda *a, **k: tmp_path / "x.task")
+    monkeypatch.setattr("synchrony.capture.tracking.MediaPipeTracker", RegionTracker)
     RegionTracker.built.clear()
     win = build_window(dataclasses.replace(config, parameters=FAST))
     qtbot.addWidget(win)

@@ -15,7 +15,7 @@ from PyQt6 import QtCore
 from synchrony.cli import main as cli_main
 from synchrony.gui.qt_replay import ReplayWindow
 from synchrony.gui.replay_app import ReplayConfig, build_replay_window
-from synchrony.session import open_session
+from synchrony.session.store import open_session
 from tests.unit.test_replay_model import write_video
 from tests.unit.test_session import coupled_frames, write_session
 

@@ -22,7 +22,7 @@ import pytest
 
 from synchrony.calibration.profile import load_profile
 from synchrony.cli import main
-from synchrony.tracking import Region
+from synchrony.records import Region
 from tests.integration.conftest import load_generator
 from tests.shared import model_dir, shared_path
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from synchrony.capture.sources import VideoFileSource, probe_video
 from synchrony.cli import main
-from synchrony.session import open_session
-from synchrony.sources import VideoFileSource, probe_video
+from synchrony.session.store import open_session
 from tests.integration.conftest import load_generator
 from tests.shared import model_dir
 

@@ -12,9 +12,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from synchrony.compat import rmea_scale, rmea_smooth, rmea_window_summary
-from synchrony.tables import read_pair
-from synchrony.wcc import fisher_z, windowed_xcorr
+from synchrony.engine.compat import rmea_scale, rmea_smooth, rmea_window_summary
+from synchrony.engine.wcc import fisher_z, windowed_xcorr
+from synchrony.io.text_tables import read_pair
 from tests.shared import shared_path
 
 FS_HZ = 25.0

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchrony.surrogates import susy, susy_lag_profile
+from synchrony.engine.susy import susy, susy_lag_profile
 from tests.shared import shared_path
 
 TOL = 1e-8

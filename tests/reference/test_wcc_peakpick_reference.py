@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchrony.peaks import PeakResult, aggregate_peaks, pick_peaks
-from synchrony.wcc import WccResult
+from synchrony.engine.peaks import PeakResult, aggregate_peaks, pick_peaks
+from synchrony.engine.wcc import WccResult
 from tests.shared import shared_path
 
 FS_HZ = 25.0

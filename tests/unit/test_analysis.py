@@ -9,17 +9,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchrony.analysis import (
+from synchrony.analysis.pair import (
     AnalysisParameters,
     analyze_pair,
     not_computed_summary,
     shuffle_segment_s,
     too_short_reason,
 )
+from synchrony.batch.analyze import analyze_run
+from synchrony.capture.video import TrackingRun
+from synchrony.engine.wcc import mean_abs_peak_r, window_abs_max
 from synchrony.errors import InputError
-from synchrony.exports import json_safe, write_json
-from synchrony.pipeline import TrackingRun, analyze_run, commit_output_dir, prepare_output_dir
-from synchrony.wcc import mean_abs_peak_r, window_abs_max
+from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
+from synchrony.io.tidy import json_safe, write_json
 from tests.fixtures.tracked import driver, dyad_frames
 
 PARAMS = AnalysisParameters(window_s=5, step_s=0.5, max_lag_s=2, n_surrogates=99)

@@ -31,7 +31,7 @@ from synchrony.calibration.profile import (
 )
 from synchrony.cli import main
 from synchrony.errors import InputError
-from synchrony.tracking import PersonObservation, Region, TrackedFrame
+from synchrony.records import PersonObservation, Region, TrackedFrame
 from tests.fixtures.tracked import SIZE_PX, person
 
 FLOOR = {"body": 0.02, "head": 0.5, "face": 0.01, "motion": 0.0003}

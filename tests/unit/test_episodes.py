@@ -8,19 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchrony.analysis import AnalysisParameters, analyze_signals, window_abs_max
-from synchrony.episodes import (
+from synchrony.analysis.episodes import (
     CSV_HEADER,
     EpisodeRules,
     SignalTimeline,
     analysis_episodes,
     find_episodes,
-    read_episode_report,
     window_null_threshold,
-    write_episode_files,
 )
-from synchrony.signals import extract_signals
-from synchrony.wcc import windowed_xcorr
+from synchrony.analysis.pair import AnalysisParameters, analyze_signals, window_abs_max
+from synchrony.engine.wcc import windowed_xcorr
+from synchrony.io.episode_files import read_episode_report, write_episode_files
+from synchrony.signals.extract import extract_signals
 from tests.unit.test_session import smooth_driver, synthetic_frames
 
 STEP_S = 0.5

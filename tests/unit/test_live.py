@@ -14,6 +14,7 @@ import threading
 import numpy as np
 import pytest
 
+from synchrony.engine.streaming import StreamingWcc
 from synchrony.live import (
     LatestFrameMailbox,
     LiveParameters,
@@ -21,9 +22,8 @@ from synchrony.live import (
     RateMeter,
     limit_blas_threads,
 )
-from synchrony.signals import person_features, resample, signals_from_grid
-from synchrony.streaming import StreamingWcc
-from synchrony.tracking import HALVES, PersonObservation, TrackedFrame
+from synchrony.records import HALVES, PersonObservation, TrackedFrame
+from synchrony.signals.extract import person_features, resample, signals_from_grid
 
 FPS = 25.0
 LAG_S = 0.4

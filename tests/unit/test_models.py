@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from synchrony import models
+from synchrony.capture import bundles as models
+from synchrony.capture.bundles import ModelSpec, PinnedFile
 from synchrony.cli import main
 from synchrony.errors import InputError, ModelNotFoundError
-from synchrony.models import ModelSpec, PinnedFile
 from tests.shared import model_dir
 
 _ORIGINAL_ENV = dict(os.environ)

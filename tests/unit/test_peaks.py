@@ -8,14 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synchrony.peaks import (
-    PeakAggregate,
-    _fmm_spline_matrix,
-    aggregate_peaks,
-    pick_peaks,
-    smoothing_matrix,
-)
-from synchrony.wcc import WccResult
+from synchrony.engine.loess import _fmm_spline_matrix, smoothing_matrix
+from synchrony.engine.peaks import PeakAggregate, aggregate_peaks, pick_peaks
+from synchrony.engine.wcc import WccResult
 
 FS_HZ = 25.0
 LAGS_S = np.arange(-50, 51) / FS_HZ

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from synchrony import plots
-from synchrony.analysis import AnalysisParameters, SignalAnalysis, analyze_pair
-from synchrony.lead import SIGN_CONVENTION
-from synchrony.signals import SignalSet
+from synchrony.analysis.pair import AnalysisParameters, SignalAnalysis, analyze_pair
+from synchrony.engine.lead import SIGN_CONVENTION
+from synchrony.render import plots
+from synchrony.signals.extract import SignalSet
 
 FS_HZ = 25.0
 DELAY_S = 0.4

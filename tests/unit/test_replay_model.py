@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchrony.annotate import BACKGROUND_RGB
-from synchrony.replay_model import ReplayModel, VideoFrames
-from synchrony.session import VIDEO_FILE, open_session
-from synchrony.session_export import H264Writer
-from synchrony.style import PERSON_RGB
-from synchrony.tracking import TrackedFrame
+from synchrony.io.h264 import H264Writer
+from synchrony.records import TrackedFrame
+from synchrony.render.frames import BACKGROUND_RGB
+from synchrony.render.style import PERSON_RGB
+from synchrony.session.replay import ReplayModel, VideoFrames
+from synchrony.session.store import VIDEO_FILE, open_session
 from tests.unit.test_session import SIZE_PX, coupled_frames, write_session
 
 

@@ -16,20 +16,20 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-import synchrony.session as session_module
+import synchrony.session.store as session_module
+from synchrony.capture.sources import ArraySource, probe_video
 from synchrony.cli import main
 from synchrony.commands.record import Recorder
-from synchrony.records import Frame
-from synchrony.session import VIDEO_FILE, DiskFullError, SessionWriter, open_session
-from synchrony.sources import ArraySource, probe_video
-from synchrony.tracking import (
+from synchrony.records import (
     HALVES,
     N_BLENDSHAPES,
     N_FACE_LANDMARKS,
     N_POSE_LANDMARKS,
+    Frame,
     PersonObservation,
     TrackedFrame,
 )
+from synchrony.session.store import VIDEO_FILE, DiskFullError, SessionWriter, open_session
 
 SIZE_PX = (320, 240)
 

@@ -12,16 +12,11 @@ import av
 import numpy as np
 import pytest
 
+from synchrony.analysis.episodes import Episode, EpisodeReport
 from synchrony.cli import main
-from synchrony.episodes import Episode, EpisodeReport
-from synchrony.session import PART_SCHEMA, VIDEO_FILE, open_session
-from synchrony.session_export import (
-    H264Writer,
-    elan_tiers,
-    write_eaf,
-    write_landmarks_csv,
-    write_mea_text,
-)
+from synchrony.io.h264 import H264Writer
+from synchrony.io.interchange import elan_tiers, write_eaf, write_landmarks_csv, write_mea_text
+from synchrony.session.store import PART_SCHEMA, VIDEO_FILE, open_session
 from tests.shared import shared_path
 from tests.unit.test_session import SIZE_PX, coupled_frames, write_session
 

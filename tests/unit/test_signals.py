@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synchrony.signals import (
+from synchrony.engine.wcc import windowed_xcorr
+from synchrony.signals.extract import (
     SIGNALS,
     extract_signals,
     lowpass,
@@ -13,7 +14,6 @@ from synchrony.signals import (
     resample,
     uniform_grid,
 )
-from synchrony.wcc import windowed_xcorr
 from tests.fixtures.tracked import dyad_frames
 
 

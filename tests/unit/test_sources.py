@@ -19,10 +19,8 @@ import cv2
 import numpy as np
 import pytest
 
-from synchrony import sources
-from synchrony.errors import InputError
-from synchrony.records import Frame
-from synchrony.sources import (
+from synchrony.capture import sources
+from synchrony.capture.sources import (
     ArraySource,
     CameraSource,
     FrameSource,
@@ -31,6 +29,8 @@ from synchrony.sources import (
     open_source,
     probe_video,
 )
+from synchrony.errors import InputError
+from synchrony.records import Frame
 from tests.fixtures import video_files as vf
 from tests.shared import shared_path
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synchrony.streaming import StreamingWcc
-from synchrony.wcc import windowed_xcorr
+from synchrony.engine.streaming import StreamingWcc
+from synchrony.engine.wcc import windowed_xcorr
 
 
 @pytest.mark.parametrize("resync_every", [None, 37])

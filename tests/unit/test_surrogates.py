@@ -13,14 +13,9 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
-import synchrony.wcc
-from synchrony.surrogates import (
-    SurrogateTest,
-    mean_abs_peak_r_statistic,
-    surrogate_test,
-    susy,
-    susy_lag_profile,
-)
+import synchrony.engine.wcc
+from synchrony.engine.surrogates import SurrogateTest, mean_abs_peak_r_statistic, surrogate_test
+from synchrony.engine.susy import susy, susy_lag_profile
 
 FS_HZ = 10.0
 Pair = tuple[np.ndarray, np.ndarray]
@@ -444,10 +439,10 @@ def test_mean_abs_peak_r_statistic_ignores_undefined_windows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     grid = [[np.nan, np.nan], [0.2, -0.5], [np.nan, 0.1]]
-    monkeypatch.setattr(synchrony.wcc, "windowed_xcorr", lambda *a, **k: FakeWcc(grid))
+    monkeypatch.setattr(synchrony.engine.wcc, "windowed_xcorr", lambda *a, **k: FakeWcc(grid))
     stat = mean_abs_peak_r_statistic(FS_HZ, window_s=1.0, step_s=1.0, max_lag_s=0.1)
     assert stat(np.zeros(3), np.zeros(3)) == pytest.approx(0.3)
-    monkeypatch.setattr(synchrony.wcc, "windowed_xcorr", lambda *a, **k: FakeWcc([[np.nan]]))
+    monkeypatch.setattr(synchrony.engine.wcc, "windowed_xcorr", lambda *a, **k: FakeWcc([[np.nan]]))
     assert math.isnan(stat(np.zeros(3), np.zeros(3)))
 
 

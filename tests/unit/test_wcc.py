@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from synchrony.wcc import fisher_z, windowed_xcorr
+from synchrony.engine.wcc import fisher_z, windowed_xcorr
 
 
 def _pearson_pairwise(x: np.ndarray, y: np.ndarray) -> float:

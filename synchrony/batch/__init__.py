@@ -1,0 +1,1 @@
+"""Whole recordings to output folders."""

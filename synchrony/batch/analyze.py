@@ -1,0 +1,117 @@
+"""Video -> tracked frames -> signals -> analysis -> files: the ``analyze`` pipeline (Qt-free).
+
+:func:`analyze_video` tracks every frame (:func:`synchrony.capture.video.track_video`,
+decoding in its own thread) and hands the frames to :func:`analyze_run`, which recorded
+sessions use too. Results are written into a temporary directory beside the output and
+moved into place at the end (:mod:`synchrony.io.output_dir`), so a failure never leaves
+half-written output.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from synchrony.analysis.pair import (
+    AnalysisParameters,
+    SignalAnalysis,
+    analyze_signals,
+    not_computed_summary,
+    too_short_reason,
+)
+from synchrony.analysis.summary import build_summary, nobody_in_view
+from synchrony.capture.video import TrackingRun, track_video
+from synchrony.errors import InputError
+from synchrony.io.episode_files import write_analysis_episodes
+from synchrony.io.landmarks import landmarks_table
+from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
+from synchrony.io.tidy import write_grid_csv, write_json, write_signals
+from synchrony.records import HALVES, PersonTracker, Region
+from synchrony.signals.extract import SignalSet, extract_signals
+
+DEFAULT_GRID_HZ = 20.0
+
+
+def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
+                  analyses: dict[str, SignalAnalysis], summary: dict[str, Any]) -> None:
+    """Every analyze output file into ``out_dir`` (which must exist)."""
+    write_json(out_dir / "summary.json", summary)
+    write_signals(out_dir, signals)
+    pq.write_table(landmarks_table(run.frames), out_dir / "landmarks.parquet")
+    for name, analysis in analyses.items():
+        write_grid_csv(out_dir / f"wcc_{name}.csv", analysis.wcc)
+    if analyses:
+        from synchrony.render.plots import write_analysis_plots
+
+        write_analysis_plots(analyses, signals, out_dir)
+
+
+def analyze_run(
+    run: TrackingRun,
+    out: Path,
+    *,
+    params: AnalysisParameters,
+    signal_names: Sequence[str],
+    grid_hz: float = DEFAULT_GRID_HZ,
+    body_scale_px: dict[str, float] | None = None,
+    noise_floor: dict[str, dict[str, float]] | None = None,
+    roles: dict[str, str | None] | None = None,
+    extra_parameters: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Signals, analysis and every output file from already tracked frames; return summary.
+
+    Used for videos (after :func:`track_video`) and for recorded sessions (frames read
+    back from the session's landmark files).
+    """
+    tmp = prepare_output_dir(out, overwrite=overwrite)
+    try:
+        if nobody_in_view(run.frames):
+            raise InputError(f"nobody in view: no person was found in {run.source.get('path')}")
+        if len(run.frames) < 2:
+            raise InputError(f"{run.source.get('path')} has only one frame; movement needs at "
+                             "least two")
+        signals = extract_signals(run.frames, grid_hz=grid_hz, body_scale_px=body_scale_px,
+                                  noise_floor=noise_floor)
+        reason = too_short_reason(len(signals.time_s), signals.grid_hz, params)
+        analyses = {} if reason else analyze_signals(signals, params, signal_names)
+        summary = build_summary(run, signals, analyses, params,
+                                extra_parameters=extra_parameters, roles=roles)
+        if reason:
+            summary["signals"] = {name: not_computed_summary(reason) for name in signal_names}
+            summary["warnings"].append(f"no synchrony computed: {reason}")
+        write_outputs(tmp, run, signals, analyses, summary)
+        write_analysis_episodes(tmp, signals, analyses, params)  # episodes.csv/.json
+        commit_output_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return summary
+
+
+def analyze_video(
+    video: Path,
+    out: Path,
+    *,
+    make_tracker: Callable[[tuple[Region, Region]], PersonTracker],
+    regions: tuple[Region, Region] = HALVES,
+    progress: bool = True,
+    overwrite: bool = False,
+    **analysis: Any,
+) -> dict[str, Any]:
+    """Track every frame of ``video``, then :func:`analyze_run` into ``out``.
+
+    ``analysis`` holds :func:`analyze_run`'s keyword arguments (params, signal_names, …).
+    The output directory is checked before tracking starts, so a bad ``out`` fails fast.
+    """
+    shutil.rmtree(prepare_output_dir(out, overwrite=overwrite))
+    tracker = make_tracker(regions)
+    try:
+        run = track_video(video, tracker, progress=progress)
+    finally:
+        tracker.close()
+    return analyze_run(run, out, overwrite=overwrite, **analysis)

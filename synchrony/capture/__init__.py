@@ -1,0 +1,1 @@
+"""Frames in, tracked people out: sources, tracking, model bundles."""

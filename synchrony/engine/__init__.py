@@ -1,0 +1,1 @@
+"""Numeric synchrony engine (numpy/scipy only)."""
