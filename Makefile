@@ -5,7 +5,6 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-DEMO_CLIP ?= sample_videos/demo_dyad_a_leads_0.5s.mp4
 DEMO_OUT  ?= demo_output
 
 .PHONY: demo test install install-dev lint qt-runtime bench clean
@@ -21,7 +20,7 @@ install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 
 demo: install
-	$(BIN)/synchrony analyze $(DEMO_CLIP) --out $(DEMO_OUT)
+	$(BIN)/synchrony demo --out $(DEMO_OUT)
 	@echo "Results: $(DEMO_OUT)/summary.json and the plots beside it"
 
 lint: install-dev
@@ -42,4 +41,4 @@ bench: install-dev
 	$(BIN)/python bench/live.py --duration-s 180
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache build dist

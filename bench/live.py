@@ -1,17 +1,19 @@
 """Live monitor benchmark: a 30 fps "camera" made from the demo clip, for a few minutes.
 
-    python bench/live.py [--duration-s 180] [--input-fps 30] [--mode window|session]
+    python bench/live.py [--duration-s 180] [--input-fps 30] [--mode window|session|runner]
                          [--clip sample_videos/demo_dyad_a_leads_0.5s.mp4] [--model-dir DIR]
 
 Baseline (same run, first): the tracker alone on 140 pre-decoded frames, one after another.
-Then the clip is decoded in a loop and delivered at ``--input-fps`` on the capture thread, timed
-on arrival like a camera. Everything else is the product: ``LiveSession`` threads, the
-one-slot mailbox, ``MediaPipeTracker``, ``LivePipeline`` and (``--mode window``, default) the
-dashboard redrawing at ~30 Hz offscreen (``--mode session``: no window). Printed: processed
-fps and its ratio to the 25 fps target, dropped fraction, capture -> record latency p50/p95
-(last 5000 frames), the pipeline's own cost (``push`` on the tracking thread, ``update`` on
-the analysis thread), and resident memory (VmRSS from /proc/self/status) after 10 s of
-warm-up, every 30 s, and at the end (last reading before the run stops).
+Then the clip is decoded in a loop and delivered at ``--input-fps`` on the capture thread,
+timed on arrival like a camera. Everything else is the product: the ``LiveRunner`` threads,
+the one-slot mailbox, ``MediaPipeTracker``, ``LivePipeline`` and, with ``--mode window``
+(default), the dashboard redrawing at ~30 Hz offscreen. ``--mode session``: the dashboard's
+Qt adapter (``LiveSession``) without a window; ``--mode runner``: the Qt-free ``LiveRunner``
+alone, as ``record`` and headless streaming use it. Printed: processed fps and its ratio to
+the 25 fps target, dropped fraction, capture -> record latency p50/p95 (last 5000 frames),
+the pipeline's own cost (``push`` on the tracking thread, ``update`` on the analysis
+thread), and resident memory (VmRSS from /proc/self/status) after 10 s of warm-up, every
+30 s, and at the end (last reading before the run stops).
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from synchrony.capture.sources import VideoFileSource
 from synchrony.gui.app import mediapipe_tracker_factory
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import LiveSession, SourceChoice
-from synchrony.live import LiveParameters, LivePipeline, limit_blas_threads
+from synchrony.live import (
+    CapturedFrame,
+    LatestFrameMailbox,
+    LiveParameters,
+    LivePipeline,
+    LiveRunner,
+    limit_blas_threads,
+)
 from synchrony.records import Frame
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration-s", type=float, default=180.0)
     parser.add_argument("--input-fps", type=float, default=30.0)
-    parser.add_argument("--mode", choices=("window", "session"), default="window")
+    parser.add_argument("--mode", choices=("window", "session", "runner"), default="window")
     parser.add_argument("--clip", type=Path,
                         default=REPO / "sample_videos" / "demo_dyad_a_leads_0.5s.mp4")
     parser.add_argument("--model-dir", type=Path, default=None)
@@ -135,12 +144,20 @@ def main(argv: list[str] | None = None) -> int:
     baseline_fps = bare_tracking_fps(args.clip, make_tracker)
     session = LiveSession(make_tracker, make_pipeline)
     window = None
+    runner = None
     if args.mode == "window":
         window = MainWindow(session, LiveParameters())
         window.resize(1280, 800)
         window.show()
-    session.start(SourceChoice("camera", 0), LiveParameters(),
-                  open_source=lambda: PacedClip(args.clip, args.input_fps))
+    if args.mode == "runner":
+        mailbox: LatestFrameMailbox[CapturedFrame] = LatestFrameMailbox()
+        runner = LiveRunner(lambda: PacedClip(args.clip, args.input_fps), make_tracker,
+                            pipeline=make_pipeline(mailbox, LiveParameters()),
+                            mailbox=mailbox, retry=True)
+        runner.start()
+    else:
+        session.start(SourceChoice("camera", 0), LiveParameters(),
+                      open_source=lambda: PacedClip(args.clip, args.input_fps))
     rss: dict[str, float] = {}
     marks: list[tuple[float, float]] = []
     start = time.perf_counter()
@@ -165,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     QtCore.QTimer.singleShot(int((args.duration_s + WARMUP_S) * 1000), app.quit)
     app.exec()
     stats = pipelines[-1].stats()
+    if runner is not None:
+        runner.stop()
+        runner.join(10.0)
     session.stop()
     if window is not None:
         window.close()
-    errors = [text for _, text in session.messages.values()]
+    errors = [text for _, text in (runner or session).messages.values()]
     if stats.n_processed == 0:
         print(f"bench/live.py: nothing processed: {errors}", file=sys.stderr)
         return 1

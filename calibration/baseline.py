@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from synchrony.records import PERSONS, Frame, PersonTracker, TrackedFrame
-from synchrony.signals.extract import SIGNALS, extract_signals
+from synchrony.signals.extract import extract_signals
+from synchrony.signals.registry import get_signal
 
 from .estimate import (
     EDGE_TRIM_S,
@@ -75,10 +76,16 @@ class Baseline:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The profile's ``baseline`` block (how the floor was measured)."""
+        """The profile's ``baseline`` block (how the floor was measured).
+
+        ``percentile`` and ``margin`` are the defaults; ``noise_floor_rules`` holds each
+        measured signal's own rule (percentile, margin, lower bound) from the registry.
+        """
+        names = dict.fromkeys(n for floors in self.noise_floor.values() for n in floors)
         return {"duration_s": round(self.duration_s, 3), "n_frames": self.n_frames,
                 "grid_hz": self.grid_hz, "percentile": NOISE_PERCENTILE,
                 "margin": NOISE_MARGIN, "edge_trim_s": EDGE_TRIM_S,
+                "noise_floor_rules": {n: get_signal(n).noise_floor.as_dict() for n in names},
                 "detected_fraction": self.detected_fraction, "warnings": list(self.warnings)}
 
 
@@ -109,7 +116,7 @@ def baseline_from_frames(frames: list[TrackedFrame], *, grid_hz: float = DEFAULT
         if detected[person] < MIN_DETECTED:
             warnings.append(f"person {person} was found in only "
                             f"{100 * detected[person]:.0f} % of the baseline frames")
-        missing = [name for name in SIGNALS if floors[person][name] is None]
+        missing = [name for name, level in floors[person].items() if level is None]
         if missing:
             warnings.append(f"no noise floor for person {person}'s {', '.join(missing)}: not "
                             "seen long enough during the baseline")

@@ -35,7 +35,13 @@ import numpy as np
 
 from synchrony.errors import InputError
 from synchrony.records import PERSONS, Region, TrackedFrame
-from synchrony.signals.extract import SIGNALS, SignalSet, median_shoulder_width_px, person_features
+from synchrony.signals.extract import SignalSet, median_shoulder_width_px, person_features
+from synchrony.signals.registry import (
+    DEFAULT_NOISE_MARGIN,
+    DEFAULT_NOISE_PERCENTILE,
+    get_signal,
+    signal_names,
+)
 
 from .detect import Detection
 
@@ -64,15 +70,11 @@ BELOW_SHOULDERS_SW = 1.8
 #: Margin around everything seen, in shoulder widths.
 MARGIN_SW = 0.2
 
-#: Percentile of a still person's signal taken as its jitter level.
-NOISE_PERCENTILE = 95.0
-#: The noise floor is this many times the percentile: jitter of a still person keeps
-#: crossing its own 95th percentile, which would cut "no movement" stretches short.
-NOISE_MARGIN = 1.5
-#: Lowest noise floor per signal, in the signal's unit: a perfectly still region gives
-#: exactly 0 (e.g. no pixel changes), which must still count as "no movement"; the values
-#: are far below any real movement (motion: under one pixel of a 1000 x 1000 region).
-MIN_NOISE_FLOOR = {"body": 1e-4, "head": 1e-3, "face": 1e-4, "motion": 1e-6}
+#: Percentile of a still person's signal taken as its jitter level, and the margin over
+#: it, unless a signal's noise-floor rule (:class:`synchrony.signals.registry.NoiseFloorRule`,
+#: which also holds its lower bound) says otherwise.
+NOISE_PERCENTILE = DEFAULT_NOISE_PERCENTILE
+NOISE_MARGIN = DEFAULT_NOISE_MARGIN
 #: Seconds left out at each end of a baseline (filter edges, tracker warm-up).
 EDGE_TRIM_S = 0.5
 #: A baseline needs at least this many seconds of a signal after trimming.
@@ -259,12 +261,15 @@ def propose_regions(people: Sequence[PersonEstimate], frame_size_px: tuple[int, 
 
 
 def noise_floor(series: np.ndarray, signal: str, grid_hz: float) -> float | None:
-    """Still-person level of one signal: ``NOISE_MARGIN`` x its 95th percentile.
+    """Still-person level of one signal by its noise-floor rule (registry).
+
+    By default ``NOISE_MARGIN`` x the 95th percentile, at least the rule's ``minimum``
+    (:meth:`synchrony.signals.registry.NoiseFloorRule.level`).
 
     Parameters
     ----------
     series : (n,) the signal on its grid during the still stretch, in the signal's unit.
-    signal : its name (one of SIGNALS), for the lower bound ``MIN_NOISE_FLOOR``.
+    signal : its name (a registered signal), for its rule.
     grid_hz : grid rate in Hz.
 
     Returns
@@ -277,16 +282,20 @@ def noise_floor(series: np.ndarray, signal: str, grid_hz: float) -> float | None
     core = np.asarray(series, dtype=np.float64)
     core = core[trim:len(core) - trim] if len(core) > 2 * trim else core[:0]
     core = core[np.isfinite(core)]
+    rule = get_signal(signal).noise_floor
     if len(core) < MIN_BASELINE_S * grid_hz:
         return None
-    level = NOISE_MARGIN * float(np.percentile(core, NOISE_PERCENTILE))
-    return max(level, MIN_NOISE_FLOOR[signal])
+    return rule.level(core)
 
 
 def noise_floors(signals: SignalSet) -> dict[str, dict[str, float | None]]:
-    """``{"A": {signal: floor}, "B": …}`` from the signals of a still stretch."""
+    """``{"A": {signal: floor}, "B": …}`` from the signals of a still stretch.
+
+    Every registered signal the SignalSet holds, in the table's order.
+    """
+    names = [name for name in signal_names() if f"A_{name}" in signals.values]
     return {p: {name: noise_floor(signals.values[f"{p}_{name}"], name, signals.grid_hz)
-                for name in SIGNALS}
+                for name in names}
             for p in PERSONS}
 
 

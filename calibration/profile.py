@@ -25,11 +25,13 @@ Units
     calibration's aspect ratio (``camera.frame_size_px``). ``null``: not measured, the
     analysis then uses the session's median shoulder width.
 ``noise_floor``
-    Per signal, in that signal's unit (:data:`synchrony.signals.extract.UNITS`: body widths/s,
-    deg/s, blendshape units/s, fraction of region pixels): the level a person sitting still
-    reaches from tracker jitter alone. Stretches of at least 1 s below it are marked "no
-    movement" (NaN) by :func:`synchrony.signals.extract.mark_no_movement`. ``null`` or ``0``: not
-    measured, nothing is marked.
+    Per signal, in that signal's unit (the ``units`` block, from the signal table
+    :mod:`synchrony.signals.registry`: body widths/s, deg/s, blendshape units/s, fraction of
+    region pixels): the level a person sitting still reaches from tracker jitter alone.
+    Stretches of at least 1 s below it are marked "no movement" (NaN) by
+    :func:`synchrony.signals.extract.mark_no_movement`. ``null`` or ``0``: not measured,
+    nothing is marked. Schema 1 requires the four built-in signals (:data:`SCHEMA_SIGNALS`);
+    a signal registered later may be absent (read as not measured).
 ``role``
     Free text (``"therapist"``, ``"client"``, …) or ``null``. IDs stay A (left) and B
     (right): roles never change who is A.
@@ -47,6 +49,7 @@ means both regions see the same person).
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -56,7 +59,7 @@ from typing import Any
 from synchrony import __version__
 from synchrony.errors import InputError
 from synchrony.records import PERSONS, Region
-from synchrony.signals.extract import SIGNALS, UNITS
+from synchrony.signals.registry import registered_signals, signal_names
 
 __all__ = [
     "MAX_OVERLAP_FRACTION",
@@ -76,11 +79,19 @@ MAX_OVERLAP_FRACTION = 0.5
 #: A video whose aspect ratio differs from the calibration's by more than this (relative)
 #: does not show the same field of view: regions and body scale no longer fit.
 MAX_ASPECT_MISMATCH = 0.02
-UNITS_BLOCK = {
-    "region": "[x0, y0, x1, y1] as fractions of the frame width (x) and height (y)",
-    "body_scale": "shoulder width (MediaPipe shoulder landmarks) / frame width",
-    "noise_floor": dict(UNITS),
-}
+#: Signals whose noise floor every schema-1 profile holds (``null`` when not measured).
+SCHEMA_SIGNALS = ("body", "head", "face", "motion")
+
+log = logging.getLogger(__name__)
+
+
+def units_block() -> dict[str, Any]:
+    """The profile's ``units`` block: regions, body scale and every registered signal."""
+    return {
+        "region": "[x0, y0, x1, y1] as fractions of the frame width (x) and height (y)",
+        "body_scale": "shoulder width (MediaPipe shoulder landmarks) / frame width",
+        "noise_floor": {spec.name: spec.unit for spec in registered_signals()},
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +104,21 @@ class PersonCalibration:
     role : free text such as ``"therapist"`` or ``"client"``; None = not set.
     body_scale : shoulder width as a fraction of the frame width; None = not measured.
     noise_floor : signal name -> still-person level in the signal's unit (None = not
-        measured); always holds every name in :data:`synchrony.signals.extract.SIGNALS`.
+        measured); holds every registered signal
+        (:func:`synchrony.signals.registry.signal_names`).
     """
 
     region: Region
     role: str | None = None
     body_scale: float | None = None
     noise_floor: Mapping[str, float | None] = field(
-        default_factory=lambda: dict.fromkeys(SIGNALS))
+        default_factory=lambda: dict.fromkeys(signal_names()))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready ``{"region", "role", "body_scale", "noise_floor"}``."""
         return {"region": self.region.as_list(), "role": self.role,
                 "body_scale": self.body_scale,
-                "noise_floor": {name: self.noise_floor.get(name) for name in SIGNALS}}
+                "noise_floor": {name: self.noise_floor.get(name) for name in signal_names()}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +214,7 @@ class CalibrationProfile:
             "people": {p: self.people[p].to_dict() for p in PERSONS},
             "camera": dict(self.camera),
             "baseline": dict(self.baseline),
-            "units": UNITS_BLOCK,
+            "units": units_block(),
             "software": {"name": "synchrony", "version": __version__},
         }
 
@@ -289,9 +301,16 @@ def _person(data: Mapping[str, Any], where: str) -> PersonCalibration:
                          f"width), got {scale}")
     floors = _mapping(_require(data, "noise_floor", where), f"{where}noise_floor")
     noise: dict[str, float | None] = {}
-    for name in SIGNALS:
-        level = _optional_number(_require(floors, name, f"{where}noise_floor."),
-                                 f"{where}noise_floor.{name}")
+    names = signal_names()
+    ignored = sorted(set(floors) - set(names))
+    if ignored:
+        log.debug("%snoise_floor: ignoring %s (no such signal registered)", where, ignored)
+    for name in names:
+        if name in SCHEMA_SIGNALS:
+            value = _require(floors, name, f"{where}noise_floor.")
+        else:
+            value = floors.get(name)  # registered after the profile was made: not measured
+        level = _optional_number(value, f"{where}noise_floor.{name}")
         if level is not None and level < 0:
             raise InputError(f"{where}noise_floor.{name} must be >= 0, got {level}")
         noise[name] = level

@@ -25,7 +25,7 @@ from synchrony.capture.factory import ModelPaths, build_tracker
 from synchrony.capture.sources import FrameSource
 from synchrony.errors import InputError
 from synchrony.records import PERSONS, Frame, Region
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import signal_names
 
 from .baseline import DEFAULT_GRID_HZ, Baseline, measure_baseline
 from .camera import camera_report
@@ -175,7 +175,7 @@ def build_profile(proposal: SceneProposal, baseline: Baseline | None, *,
                            proposal.regions.body_scale)
     people = {}
     for person, region, role in zip(PERSONS, regions, roles, strict=True):
-        floor = baseline.noise_floor[person] if baseline else dict.fromkeys(SIGNALS)
+        floor = baseline.noise_floor[person] if baseline else dict.fromkeys(signal_names())
         people[person] = PersonCalibration(region=region, role=role or None,
                                            body_scale=_rounded(scale[person]),
                                            noise_floor={k: _rounded(v) for k, v in floor.items()})

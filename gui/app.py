@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PyQt6 import QtCore, QtWidgets
 
 from synchrony.calibration.profile import CalibrationProfile
-from synchrony.capture.factory import tracker_factory
+from synchrony.capture.factory import TrackerFactory, tracker_factory
 from synchrony.live import (
     CapturedFrame,
     LatestFrameMailbox,
@@ -20,12 +20,10 @@ from synchrony.live import (
     LivePipeline,
     limit_blas_threads,
 )
-from synchrony.records import HALVES, PERSONS, PersonTracker, Region
+from synchrony.records import HALVES, PERSONS
 
 from .qt_dashboard import MainWindow
 from .workers import LiveSession, SourceChoice
-
-TrackerFactory = Callable[[], PersonTracker]
 
 
 @dataclass(frozen=True)
@@ -57,11 +55,9 @@ class MonitorConfig:
     calibration: CalibrationProfile | None = None
 
 
-def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str,
-                              regions: tuple[Region, Region] = HALVES) -> TrackerFactory:
+def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str) -> TrackerFactory:
     """A factory that finds the bundles when the tracking thread starts (no download)."""
-    make = tracker_factory(model_dir, pose_variant, allow_download=False, lazy=True)
-    return functools.partial(make, regions)
+    return tracker_factory(model_dir, pose_variant, allow_download=False, lazy=True)
 
 
 def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame], parameters: LiveParameters,
@@ -83,18 +79,22 @@ def person_labels(roles: Mapping[str, str | None]) -> tuple[str, str]:
 
 def build_window(config: MonitorConfig, tracker_factory: TrackerFactory | None = None
                  ) -> MainWindow:
-    """The main window around a fresh session (not started, not shown)."""
+    """The main window around a fresh session (not started, not shown).
+
+    ``tracker_factory`` builds a tracker for the (A, B) regions on the tracking thread
+    (``synchrony.capture.factory.TrackerFactory``; default: MediaPipe, bundles found then).
+    """
     limit_blas_threads(1)
     profile = config.calibration
     regions = profile.regions if profile else HALVES
     roles = profile.roles if profile else dict.fromkeys(PERSONS)
     factory = tracker_factory or mediapipe_tracker_factory(config.model_dir,
-                                                            config.pose_variant, regions)
+                                                            config.pose_variant)
     # body scale in px of frames as wide as the calibration's (the camera it was made with)
     pipeline = functools.partial(
         make_pipeline, labels=person_labels(roles),
         body_scale_px=profile.body_scale_px(profile.frame_size_px[0]) if profile else None)
-    session = LiveSession(factory, pipeline, recording_metadata={
+    session = LiveSession(factory, pipeline, regions=regions, recording_metadata={
         "parameters": {"pose_variant": config.pose_variant}, "regions": regions,
         "calibration": profile.to_dict() if profile else None,
         "participants": {p: {"role": roles[p]} for p in PERSONS}})
@@ -117,9 +117,12 @@ def run_monitor(config: MonitorConfig, tracker_factory: TrackerFactory | None = 
         [sys.argv[0] if sys.argv else "synchrony"])
     window = build_window(config, tracker_factory)
     window.show()
-    if config.source is not None:
+    refused = False
+    if config.record is not None:  # recorded from the first frame
+        refused = not window.start_recording(config.record, config.source)
+    elif config.source is not None:
         window.start(config.source)
-    if config.record is not None and not window.start_recording(config.record):
+    if refused:
         window.close()
         reason = window.session.messages.get("recording", ("", "not recording"))[1]
         print(f"synchrony monitor: error: {reason}", file=sys.stderr)

@@ -24,6 +24,7 @@ from synchrony.calibration.baseline import Baseline
 from synchrony.calibration.profile import CalibrationProfile, save_profile
 from synchrony.calibration.workflow import SceneProposal, build_profile
 from synchrony.records import PERSONS, Region
+from synchrony.signals.registry import registered_signals
 
 from .drawing import PERSON_RGB
 from .qt_video import ImagePane
@@ -140,9 +141,10 @@ class BaselineWorker(QtCore.QObject):
             self.finished.emit(result)
 
 
-#: Short unit of each signal's noise floor, for the wizard's labels.
-FLOOR_UNITS = {"body": "body widths/s", "head": "deg/s", "face": "units/s",
-               "motion": "of pixels"}
+def _floor_text(name: str, level: float | None, units: dict[str, str]) -> str:
+    """``"  head: 0.11 deg/s"`` (``-`` when not measured)."""
+    value = "-" if level is None else f"{level:.2g} {units.get(name, '')}".rstrip()
+    return f"  {name}: {value}"
 
 
 def _person_info(profile: CalibrationProfile, person: str) -> str:
@@ -155,8 +157,8 @@ def _person_info(profile: CalibrationProfile, person: str) -> str:
     floors = calib.noise_floor
     if all(v is None for v in floors.values()):
         return f"{scale}\nnoise floor: not measured (press Record baseline)"
-    parts = [f"  {name}: {'-' if v is None else f'{v:.2g} {FLOOR_UNITS[name]}'}"
-             for name, v in floors.items()]
+    units = {spec.name: spec.display_unit for spec in registered_signals()}
+    parts = [_floor_text(name, v, units) for name, v in floors.items()]
     return "\n".join([scale, "noise floor (still):", *parts])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PyQt6 import QtCore, QtWidgets
 
 from synchrony.live import LiveParameters
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import registered_signals
 
 from .workers import SourceChoice
 
@@ -110,9 +110,11 @@ class ControlPanel(QtWidgets.QWidget):
                              "largest lag; lag > 0: A leads, B follows")
         self.signal = QtWidgets.QComboBox()
         self.signal.setObjectName("signalCombo")
-        for k, name in enumerate(SIGNALS, start=1):
-            self.signal.addItem(f"{k}  {name}", name)
-        self.signal.setCurrentIndex(SIGNALS.index(parameters.signal))
+        for k, spec in enumerate(registered_signals(), start=1):
+            self.signal.addItem(f"{k}  {spec.name}" if k <= 9 else spec.name, spec.name)
+            self.signal.setItemData(k - 1, f"{spec.label} ({spec.unit})",
+                                    QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.set_signal(parameters.signal)
         for spin in (self.window_spin, self.step_spin, self.max_lag_spin):
             spin.valueChanged.connect(lambda _value: self._debounce.start())
         self.signal.currentIndexChanged.connect(
@@ -129,9 +131,23 @@ class ControlPanel(QtWidgets.QWidget):
         return LiveParameters(self.window_spin.value(), self.step_spin.value(),
                               self.max_lag_spin.value(), str(self.signal.currentData()))
 
+    def signal_names(self) -> list[str]:
+        """The signals the picker offers, in its order (keys 1-9 choose the first nine)."""
+        return [str(self.signal.itemData(i)) for i in range(self.signal.count())]
+
     def set_signal(self, name: str) -> None:
-        """Choose a signal (keyboard shortcuts 1-4)."""
-        self.signal.setCurrentIndex(SIGNALS.index(name))
+        """Choose a signal (keyboard shortcuts 1-9).
+
+        Raises
+        ------
+        ValueError
+            ``name`` is not one of the picker's signals.
+        """
+        index = self.signal.findData(name)
+        if index < 0:
+            raise ValueError(f"signal must be one of {', '.join(self.signal_names())}, "
+                             f"got {name!r}")
+        self.signal.setCurrentIndex(index)
 
     def source(self) -> SourceChoice:
         """The source as currently entered."""

@@ -22,7 +22,6 @@ from pathlib import Path
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from synchrony.live import DashboardState, LiveParameters, PipelineStats
-from synchrony.signals.extract import SIGNALS
 
 from .drawing import person_drawings
 from .qt_controls import ControlPanel
@@ -135,7 +134,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("Ctrl+Q", self.close),
             ("V", self.toggle_video_only), ("F11", self.toggle_full_screen)]
         keys += [(str(k), functools.partial(self.controls.set_signal, name))
-                 for k, name in enumerate(SIGNALS, start=1)]
+                 for k, name in enumerate(self.controls.signal_names()[:9], start=1)]
         for key, slot in keys:
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.activated.connect(slot)
@@ -154,10 +153,16 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.pyqtSlot(object)
     def start(self, source: SourceChoice | None = None) -> None:
         """Start capturing ``source`` (default: the one in the picker)."""
+        self._start(source)
+
+    def _start(self, source: SourceChoice | None, record_to: Path | None = None) -> None:
+        """Start ``source`` (default: the picker's), recorded from its first frame into
+        ``record_to`` if given."""
         source = source or self.controls.source()
         self.controls.set_source(source)
         self._version = self._data_version = -1
-        self.session.start(source, self.parameters)
+        self.session.start(source, self.parameters, record_to=record_to,
+                           record_parameters=self._recording_parameters())
         self._status_labels["statSource"].setText(source.describe())
 
     @QtCore.pyqtSlot()
@@ -189,18 +194,24 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.start_recording()
 
-    def start_recording(self, path: Path | None = None) -> bool:
+    def start_recording(self, path: Path | None = None,
+                        source: SourceChoice | None = None) -> bool:
         """Record into ``path`` (default: ``next_recording_dir`` or a new timestamped
-        directory), starting the source first if needed; False if refused (see banner)."""
-        if not self.session.running:
-            self.start()
+        directory); False if refused (see banner). When nothing runs, ``source`` (default:
+        the picker's) is started and recorded from its first frame."""
         if path is None:
             path, self.next_recording_dir = self.next_recording_dir, None
         path = path or new_recording_dir()
+        if not self.session.running:
+            self._start(source, record_to=path)
+            return self.session.recording is not None
+        return self.session.start_recording(path, self._recording_parameters())
+
+    def _recording_parameters(self) -> dict[str, object]:
         params = self.parameters
-        return self.session.start_recording(path, {
-            "recorded_by": "monitor", "window_s": params.window_s, "step_s": params.step_s,
-            "max_lag_s": params.max_lag_s, "signal": params.signal})
+        return {"recorded_by": "monitor", "window_s": params.window_s,
+                "step_s": params.step_s, "max_lag_s": params.max_lag_s,
+                "signal": params.signal}
 
     def interrupt(self) -> None:
         """Close after SIGINT/SIGTERM: the recording ends "interrupted"."""

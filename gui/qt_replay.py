@@ -5,7 +5,8 @@ episode and marker lists (right); the transport row (play/pause, step, time, spe
 add marker); the synchrony at the cursor in words; the timeline of the whole session.
 
 Keyboard: Space play/pause, Left/Right one frame back/forward, M add a marker at the cursor,
-1-4 signal body/head/face/motion. Playback runs on a QTimer at the session's frame rate times
+1-9 the signals in the signal box's order (body, head, face, motion, then any
+registered later). Playback runs on a QTimer at the session's frame rate times
 the speed; when drawing is slower than that, frames are skipped to keep time. The window
 draws what :class:`synchrony.session.replay.ReplayModel` gives it and never computes.
 """
@@ -20,7 +21,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from synchrony.render.frames import EPISODE_RGB
 from synchrony.session.replay import ReplayModel
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import registered_signals
 
 from .qt_timeline import SynchronyTimeline
 from .qt_video import VideoView
@@ -122,8 +123,12 @@ class ReplayWindow(QtWidgets.QMainWindow):
         self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.signal_box = QtWidgets.QComboBox()
         self.signal_box.setObjectName("signalBox")
-        self.signal_box.addItems([f"{k}: {name}" for k, name in enumerate(SIGNALS, start=1)])
-        self.signal_box.currentIndexChanged.connect(lambda i: self.set_signal(SIGNALS[i]))
+        for k, spec in enumerate(registered_signals(), start=1):
+            self.signal_box.addItem(f"{k}: {spec.name}" if k <= 9 else spec.name, spec.name)
+            self.signal_box.setItemData(k - 1, f"{spec.label} ({spec.unit})",
+                                        QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.signal_box.currentIndexChanged.connect(
+            lambda i: self.set_signal(str(self.signal_box.itemData(i))))
         for label, box in (("speed", self.speed_box), ("signal", self.signal_box)):
             box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             row.addWidget(QtWidgets.QLabel(label))
@@ -165,8 +170,9 @@ class ReplayWindow(QtWidgets.QMainWindow):
         keys: list[tuple[str, Callable[[], object]]] = [
             ("Space", self.toggle_play), ("Left", lambda: self.step(-1)),
             ("Right", lambda: self.step(1)), ("M", self.add_marker), ("Ctrl+Q", self.close)]
+        names = [str(self.signal_box.itemData(i)) for i in range(self.signal_box.count())]
         keys += [(str(k), functools.partial(self.set_signal, name))
-                 for k, name in enumerate(SIGNALS, start=1)]
+                 for k, name in enumerate(names[:9], start=1)]
         for key, slot in keys:
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
             shortcut.activated.connect(slot)
@@ -235,12 +241,19 @@ class ReplayWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ synchrony
     def set_signal(self, signal: str) -> None:
-        """Show the timeline, episodes and words of ``signal`` (keys 1-4)."""
+        """Show the timeline, episodes and words of ``signal`` (keys 1-9).
+
+        Raises
+        ------
+        ValueError
+            ``signal`` is not a registered signal (nothing changes).
+        """
+        model = self.model
+        timeline = model.timeline(signal)  # checks the name first
         self.signal = signal
         with QtCore.QSignalBlocker(self.signal_box):
-            self.signal_box.setCurrentIndex(SIGNALS.index(signal))
-        model = self.model
-        self.timeline.show_timeline(model.timeline(signal), model.episodes(signal),
+            self.signal_box.setCurrentIndex(self.signal_box.findData(signal))
+        self.timeline.show_timeline(timeline, model.episodes(signal),
                                     (0.0, model.duration_s), model.note(signal))
         self.episode_table.setRowCount(0)
         for row, e in enumerate(model.episodes(signal)):

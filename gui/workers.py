@@ -1,47 +1,48 @@
-"""Capture and tracking threads of the dashboard: QObject workers moved to QThreads.
+"""The dashboard's Qt adapter around the live runner: :class:`LiveSession`.
 
-capture thread --CapturedFrame--> LatestFrameMailbox (one slot, drops counted)
---> tracking thread (builds the tracker inside ``run``, closes it on exit)
---> ``LivePipeline.push`` + ``record_ready`` (immutable TrackedFrame) --> GUI thread;
-analysis thread: ``LivePipeline.update`` (grid, signals, WCC) whenever due.
-While recording, the tracking thread also writes every tracked frame into a
-:class:`LiveRecording` (a crash-safe :class:`~synchrony.session.store.SessionWriter`).
+The threads are :class:`synchrony.live.runner.LiveRunner`'s (capture -> one-slot mailbox ->
+tracking -> :class:`~synchrony.live.pipeline.LivePipeline`, analysis off the tracking
+thread). A :class:`_RunBridge`, one of the runner's outputs, turns what the runner reports
+into Qt signals, queued to the GUI thread: each tracked frame (``record_ready``), each status
+change (the banner) and the end of the run. Recording is another output, a
+:class:`~synchrony.session.recorder.SessionRecorder` attached to the running runner (Record
+button, R) or from its first frame (``monitor --record``).
 
-Both loops stop on a ``threading.Event``. Failures are never raised into Qt: they become
-``status(level, text)`` signals that the window shows in its banner. A camera or stream
-that stops delivering (unplugged, dropped) is reopened every ``retry_s`` until it is back.
+Failures never reach Qt as exceptions: they are statuses in :attr:`LiveSession.messages`,
+which the window shows in its banner. A camera or stream that stops delivering is reopened
+every ``RETRY_S`` until it is back.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-import time
+import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 from PyQt6 import QtCore
 
+from synchrony.capture.factory import TrackerFactory
 from synchrony.capture.sources import CameraSource, FrameSource, StreamSource, VideoFileSource
 from synchrony.errors import InputError
 from synchrony.live import CapturedFrame, LatestFrameMailbox, LiveParameters, LivePipeline
-from synchrony.records import PersonTracker, TrackedFrame
+from synchrony.live.outputs import one_line
+from synchrony.live.runner import RETRY_S, LiveRunner
+from synchrony.records import HALVES, Region, TrackedFrame
+from synchrony.session.recorder import SessionRecorder
 from synchrony.session.store import SessionWriter
 
+log = logging.getLogger(__name__)
+
 SOURCE_KINDS = ("camera", "file", "stream")
-RETRY_S = 1.0
-"""Seconds between attempts to (re)open a camera or stream."""
-STALL_S = 1.0
-"""A live source silent for this long (s) is reported and reopened."""
+STOP_TIMEOUT_S = 10.0
+"""How long ``stop`` waits for the threads (a stream read may block a few seconds)."""
 
+__all__ = ["RETRY_S", "SOURCE_KINDS", "LiveSession", "SourceChoice"]
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line of text (no traceback)."""
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+PipelineFactory = Callable[[LatestFrameMailbox[CapturedFrame], LiveParameters], LivePipeline]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,234 +84,31 @@ class SourceChoice:
         return VideoFileSource(str(self.value), realtime=True, loop=self.loop)
 
 
-class LiveRecording:
-    """A session being recorded while monitoring; written by the tracking thread.
+class _RunBridge(QtCore.QObject):
+    """A runner output that re-emits what the runner reports as Qt signals (queued to the
+    GUI thread, since they are emitted from the runner's threads)."""
 
-    Frames are rebased so that the session starts at 0 s and frame 0; ``frames_captured``
-    and ``frames_dropped_by_tracker`` count from the start of the recording, and the
-    measured frame rate is stored at the end. Thread-safe: ``close`` (GUI thread) and
-    ``write`` (tracking thread) may race; a frame arriving after ``close`` is ignored.
-    """
-
-    def __init__(self, writer: SessionWriter,
-                 mailbox: LatestFrameMailbox[CapturedFrame] | None) -> None:
-        self.writer = writer
-        self.started_s = time.perf_counter()
-        self._mailbox = mailbox
-        self._base = (mailbox.n_put, mailbox.n_dropped) if mailbox else (0, 0)
-        self._origin: tuple[float, int] | None = None
-        self._last_s = 0.0
-        self._lock = threading.Lock()
-
-    @property
-    def path(self) -> Path:
-        """The session directory."""
-        return self.writer.path
-
-    def write(self, record: TrackedFrame) -> None:
-        """Write one tracked frame (tracking thread); on failure the session is closed
-        (``ended: "error: …"`` or ``"disk full"``) and the error raised."""
-        self._guarded(functools.partial(self._write, record))
-
-    def flush_if_due(self) -> None:
-        """Write the buffered rows if a part is due (called while no frame arrives)."""
-        self._guarded(self.writer.flush_if_due)
-
-    def _write(self, record: TrackedFrame) -> None:
-        if self._origin is None:
-            self._origin = (record.timestamp_s, record.index)
-            width, height = record.size_px
-            self.writer.update(source=self.writer.metadata["source"] | {
-                "width_px": width, "height_px": height})
-        t0, i0 = self._origin
-        self._last_s = record.timestamp_s - t0
-        self.writer.write(replace(record, timestamp_s=self._last_s, index=record.index - i0))
-        self.writer.update(**self._counts())
-
-    def _guarded(self, step: Callable[[], None]) -> None:
-        """Run ``step`` under the lock unless closed; an error closes the session."""
-        with self._lock:
-            if self.writer.closed:
-                return
-            try:
-                step()
-            except Exception as exc:
-                if not self.writer.closed:
-                    self.writer.close(ended=f"error: {type(exc).__name__}")
-                raise
-
-    def close(self, ended: str = "clean") -> None:
-        """Write the last rows and close the session (raises DiskFullError if it cannot)."""
-        with self._lock:
-            if not self.writer.closed:
-                self.writer.update(**self._counts())
-                self.writer.close(ended=ended)
-
-    def _counts(self) -> dict[str, Any]:
-        mailbox = self._mailbox
-        n_captured = mailbox.n_put - self._base[0] if mailbox else 0
-        counts: dict[str, Any] = {
-            "frames_captured": n_captured,
-            "frames_dropped_by_tracker": mailbox.n_dropped - self._base[1] if mailbox else 0}
-        if n_captured > 1 and self._last_s > 0:
-            counts["fps"] = (n_captured - 1) / self._last_s
-        return counts
-
-
-class CaptureWorker(QtCore.QObject):
-    """Reads frames as fast as the source gives them into the mailbox."""
-
-    status = QtCore.pyqtSignal(str, str)  # level ("" clears, "info", "warning", "error"), text
-    finished = QtCore.pyqtSignal()
-
-    def __init__(self, open_source: Callable[[], FrameSource], description: str,
-                 mailbox: LatestFrameMailbox[CapturedFrame], stop: threading.Event, *,
-                 retry: bool, retry_s: float = RETRY_S, stall_s: float = STALL_S) -> None:
-        super().__init__()
-        self._open_source, self._description = open_source, description
-        self._mailbox, self._stop = mailbox, stop
-        self._retry, self._retry_s, self._stall_s = retry, retry_s, stall_s
-
-    @QtCore.pyqtSlot()
-    def run(self) -> None:
-        """Capture until stopped, the file ends, or a file cannot be opened."""
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-        source: FrameSource | None = None
-        try:
-            while not self._stop.is_set():
-                if source is None:
-                    source = self._try_open()
-                    if source is None and not self._retry:
-                        break
-                    last_frame_s, stalled = time.perf_counter(), False
-                    continue
-                frame = source.read()
-                if frame is not None:
-                    self._mailbox.put(CapturedFrame(frame, time.perf_counter()))
-                    last_frame_s = time.perf_counter()
-                    if stalled:
-                        stalled = False
-                        self.status.emit("", "")
-                elif not source.is_live:
-                    self.status.emit("info", f"{self._description}: end of the video")
-                    break
-                elif time.perf_counter() - last_frame_s >= self._stall_s:
-                    stalled = True
-                    self.status.emit("warning", f"{self._description}: no frames (unplugged or "
-                                     f"dropped?); reconnecting every {self._retry_s:g} s")
-                    self._reopen(source)
-                else:
-                    self._stop.wait(0.005)
-        except Exception as exc:  # noqa: BLE001 - shown in the banner, never a traceback
-            self.status.emit("error", f"capture stopped: {one_line(exc)}")
-        finally:
-            if source is not None:
-                source.close()
-            self.finished.emit()
-
-    def _try_open(self) -> FrameSource | None:
-        try:
-            source = self._open_source()
-        except (InputError, OSError) as exc:
-            retry = f"; retrying every {self._retry_s:g} s" if self._retry else ""
-            self.status.emit("error", f"{one_line(exc)}{retry}")
-            self._stop.wait(self._retry_s)
-            return None
-        self.status.emit("", "")
-        return source
-
-    def _reopen(self, source: FrameSource) -> None:
-        reopen = getattr(source, "reopen", None)
-        try:
-            if reopen is not None:
-                reopen()
-        except (InputError, OSError):
-            pass
-        self._stop.wait(self._retry_s)
-
-
-class TrackingWorker(QtCore.QObject):
-    """Tracks the newest frame, pushes it into the pipeline and announces the record."""
-
+    status = QtCore.pyqtSignal(str, str, str)  # key, level ("" clears), text
     record_ready = QtCore.pyqtSignal(object)  # TrackedFrame
-    status = QtCore.pyqtSignal(str, str)
-    recording_failed = QtCore.pyqtSignal(str)
-    finished = QtCore.pyqtSignal()
+    finished = QtCore.pyqtSignal(str)  # how the run ended
 
-    def __init__(self, make_tracker: Callable[[], PersonTracker],
-                 mailbox: LatestFrameMailbox[CapturedFrame], pipeline: LivePipeline,
-                 stop: threading.Event,
-                 recording: Callable[[], LiveRecording | None] = lambda: None) -> None:
-        super().__init__()
-        self._make_tracker, self._mailbox = make_tracker, mailbox
-        self._pipeline, self._stop = pipeline, stop
-        self._recording = recording
+    name = status_key = "dashboard"
 
-    @QtCore.pyqtSlot()
-    def run(self) -> None:
-        """Build the tracker here (its thread), track until stopped, close it."""
-        try:
-            tracker = self._make_tracker()
-        except Exception as exc:  # noqa: BLE001 - model missing, bad bundle: banner
-            self.status.emit("error", one_line(exc))
-            self.finished.emit()
-            return
-        try:
-            while not self._stop.is_set():
-                item = self._mailbox.get(timeout=0.1)
-                recording = self._recording()
-                if item is None:
-                    if recording is not None:
-                        self._record(recording.flush_if_due)
-                    continue
-                record = tracker.track(item.frame)
-                if recording is not None:
-                    self._record(functools.partial(recording.write, record))
-                self._pipeline.push(record, image_rgb=item.frame.image_rgb,
-                                    captured_s=item.captured_s)
-                self.record_ready.emit(record)
-        except Exception as exc:  # noqa: BLE001
-            self.status.emit("error", f"tracking stopped: {type(exc).__name__}: {one_line(exc)}")
-        finally:
-            tracker.close()
-            self.finished.emit()
+    def on_frame(self, tracked: TrackedFrame, captured: CapturedFrame) -> None:
+        """Announce the tracked frame (tracking thread)."""
+        self.record_ready.emit(tracked)
 
-    def _record(self, step: Callable[[], None]) -> None:
-        """Run a recording step; a failure stops the recording, never the tracking."""
-        try:
-            step()
-        except Exception as exc:  # noqa: BLE001 - disk full, permissions: banner
-            self.recording_failed.emit(one_line(exc))
+    def on_status(self, key: str, level: str, text: str) -> None:
+        """Forward a status change (any thread)."""
+        self.status.emit(key, level, text)
 
-
-class AnalysisWorker(QtCore.QObject):
-    """Runs ``pipeline.update()`` (grid, signals, WCC, chance level) off the tracking thread,
-    so that tracking never waits for it."""
-
-    status = QtCore.pyqtSignal(str, str)
-    finished = QtCore.pyqtSignal()
-
-    def __init__(self, pipeline: LivePipeline, stop: threading.Event,
-                 period_s: float = 0.05) -> None:
-        super().__init__()
-        self._pipeline, self._stop, self._period_s = pipeline, stop, period_s
-
-    @QtCore.pyqtSlot()
-    def run(self) -> None:
-        """Update whenever due until stopped."""
-        try:
-            while not self._stop.is_set():
-                if not self._pipeline.update():
-                    self._stop.wait(self._period_s)
-        except Exception as exc:  # noqa: BLE001
-            self.status.emit("error", f"analysis stopped: {type(exc).__name__}: "
-                             f"{one_line(exc)}")
-        finally:
-            self.finished.emit()
+    def close(self, ended: str) -> None:
+        """The run ended (the thread that ended it)."""
+        self.finished.emit(ended)
 
 
 class LiveSession(QtCore.QObject):
-    """Owns one run: mailbox, pipeline, the workers and their threads.
+    """Owns one run (a :class:`LiveRunner` and its pipeline) and the recording, if any.
 
     Signals
     -------
@@ -319,9 +117,14 @@ class LiveSession(QtCore.QObject):
     record_ready(object) : a tracked frame was pushed (GUI thread).
     recording_changed(bool) : a recording started or ended (``recording``).
 
-    ``recording_metadata`` holds :class:`~synchrony.session.store.SessionWriter` keyword
-    arguments kept in every recorded session (``parameters``, ``regions``,
-    ``calibration``, ``participants``).
+    Parameters
+    ----------
+    make_tracker : builds a tracker for the regions (on the tracking thread).
+    make_pipeline : builds the pipeline of a run from its mailbox and parameters.
+    recording_metadata : :class:`~synchrony.session.store.SessionWriter` keyword arguments
+        kept in every recorded session (``parameters``, ``regions``, ``calibration``,
+        ``participants``).
+    regions : (A, B) tracking regions (default: ``recording_metadata["regions"]`` or halves).
     """
 
     messages_changed = QtCore.pyqtSignal()
@@ -329,82 +132,75 @@ class LiveSession(QtCore.QObject):
     record_ready = QtCore.pyqtSignal(object)
     recording_changed = QtCore.pyqtSignal(bool)
 
-    def __init__(self, make_tracker: Callable[[], PersonTracker],
-                 make_pipeline: Callable[[LatestFrameMailbox[CapturedFrame], LiveParameters],
-                                         LivePipeline],
+    def __init__(self, make_tracker: TrackerFactory, make_pipeline: PipelineFactory,
                  parent: QtCore.QObject | None = None,
-                 recording_metadata: Mapping[str, Any] | None = None) -> None:
+                 recording_metadata: Mapping[str, Any] | None = None,
+                 regions: tuple[Region, Region] | None = None) -> None:
         super().__init__(parent)
         self._make_tracker, self._make_pipeline = make_tracker, make_pipeline
         self.recording_metadata = dict(recording_metadata or {})
-        self.recording: LiveRecording | None = None
+        self.regions = regions or self.recording_metadata.get("regions") or HALVES
+        self.recording: SessionRecorder | None = None
         self.pipeline: LivePipeline | None = None
+        self.runner: LiveRunner | None = None
         self.source: SourceChoice | None = None
         self.messages: dict[str, tuple[str, str]] = {}
         self.n_records = 0
-        self._stop = threading.Event()
-        self._mailbox: LatestFrameMailbox[CapturedFrame] | None = None
-        self._threads: list[QtCore.QThread] = []
-        self._workers: list[QtCore.QObject] = []
+        self._bridge: _RunBridge | None = None
 
     @property
     def running(self) -> bool:
-        """True between ``start`` and ``stop`` (or a fatal tracking error)."""
-        return bool(self._threads)
+        """True between ``start`` and ``stop`` (or the end of the run)."""
+        return self.runner is not None
 
     def start(self, source: SourceChoice, parameters: LiveParameters,
-              open_source: Callable[[], FrameSource] | None = None) -> None:
-        """Start capturing ``source`` (``open_source`` overrides how it is opened)."""
+              open_source: Callable[[], FrameSource] | None = None, *,
+              record_to: Path | None = None,
+              record_parameters: Mapping[str, Any] | None = None) -> None:
+        """Start capturing ``source`` (``open_source`` overrides how it is opened).
+
+        With ``record_to``, the run is recorded into that new session from its first frame
+        (see :meth:`start_recording`; a refused directory is reported, the run goes on).
+        """
         self.stop()
         self.source, self.n_records = source, 0
         self.messages.clear()
-        self._stop = threading.Event()
-        self._mailbox = LatestFrameMailbox()
+        mailbox: LatestFrameMailbox[CapturedFrame] = LatestFrameMailbox()
         try:
-            self.pipeline = self._make_pipeline(self._mailbox, parameters)
+            self.pipeline = self._make_pipeline(mailbox, parameters)
         except ValueError as exc:
             self._set_message("parameters", "error", f"not started: {one_line(exc)}")
             return
-        capture = CaptureWorker(open_source or source.open, source.describe(), self._mailbox,
-                                self._stop, retry=source.is_live)
-        tracking = TrackingWorker(self._make_tracker, self._mailbox, self.pipeline, self._stop,
-                                  lambda: self.recording)
-        workers: list[CaptureWorker | TrackingWorker | AnalysisWorker] = [capture, tracking]
-        if not self.pipeline.auto_update:
-            workers.append(AnalysisWorker(self.pipeline, self._stop))
-            workers[-1].status.connect(self._on_analysis_status)
-        capture.status.connect(self._on_capture_status)
-        capture.finished.connect(self._on_capture_finished)
-        tracking.status.connect(self._on_tracking_status)
-        tracking.recording_failed.connect(self._on_recording_failed)
-        tracking.record_ready.connect(self._on_record)
-        tracking.finished.connect(self._on_tracking_finished)
-        for worker in workers:
-            thread = QtCore.QThread(self)
-            worker.moveToThread(thread)
-            thread.started.connect(worker.run)
-            worker.finished.connect(thread.quit)
-            self._threads.append(thread)
-            self._workers.append(worker)
-        for thread in self._threads:
-            thread.start()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        bridge = _RunBridge(self)
+        bridge.status.connect(self._on_status)
+        bridge.record_ready.connect(self._on_record)
+        bridge.finished.connect(self._on_finished)
+        self._bridge = bridge
+        self.runner = LiveRunner(open_source or source.open, self._make_tracker,
+                                 regions=self.regions, pipeline=self.pipeline, mailbox=mailbox,
+                                 outputs=[bridge], description=source.describe(),
+                                 retry=source.is_live)
+        if record_to is not None:
+            self.start_recording(record_to, record_parameters)
+        self.runner.start()
         self.messages_changed.emit()
         self.running_changed.emit(True)
 
-    def stop(self, timeout_s: float = 10.0, ended: str = "clean") -> None:
-        """Stop the threads and wait for them (the tracker is closed by its thread), then
-        close the recording, if any, with ``ended``."""
-        if not self._threads:
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S, ended: str = "clean") -> None:
+        """Stop the run and wait for its threads (the tracker is closed by its thread),
+        then close the recording, if any, with ``ended``."""
+        runner, self.runner = self.runner, None
+        if runner is None:
             self.stop_recording(ended)
             return
-        self._stop.set()
-        if self._mailbox is not None:
-            self._mailbox.close()
-        for thread in self._threads:
-            thread.quit()
-            thread.wait(int(timeout_s * 1000))
-            thread.deleteLater()
-        self._threads, self._workers = [], []
+        bridge, self._bridge = self._bridge, None  # what the old run reports is ignored
+        runner.stop(ended)
+        if runner.join(timeout_s):
+            if bridge is not None:
+                bridge.deleteLater()
+        else:
+            log.warning("the live threads did not stop within %g s", timeout_s)
         self.stop_recording(ended)
         self.running_changed.emit(False)
 
@@ -416,7 +212,7 @@ class LiveSession(QtCore.QObject):
         """
         if self.recording is not None:
             return True
-        if not self.running or self.source is None:
+        if self.runner is None or self.source is None:
             self._set_message("recording", "error", "not recording: nothing is running")
             return False
         metadata = dict(self.recording_metadata)
@@ -427,7 +223,12 @@ class LiveSession(QtCore.QObject):
         except (InputError, OSError) as exc:
             self._set_message("recording", "error", f"not recording: {one_line(exc)}")
             return False
-        self.recording = LiveRecording(writer, self._mailbox)
+        recorder = SessionRecorder(writer)
+        if not self.runner.add_output(recorder):
+            recorder.close("clean")
+            self._set_message("recording", "error", "not recording: the run has ended")
+            return False
+        self.recording = recorder
         self._set_message("recording", "", "")
         self.recording_changed.emit(True)
         return True
@@ -437,10 +238,12 @@ class LiveSession(QtCore.QObject):
         recording, self.recording = self.recording, None
         if recording is None:
             return
-        try:
-            recording.close(ended)
-        except Exception as exc:  # noqa: BLE001 - disk full and the like: banner
-            self._set_message("recording", "error", f"recording stopped: {one_line(exc)}")
+        if self.runner is not None:
+            self.runner.remove_output(recording)
+        recording.close(ended)  # does nothing if the run has closed it already
+        if recording.failure is not None:
+            self._set_message("recording", "error",
+                              f"recording stopped: {one_line(recording.failure)}")
         self.recording_changed.emit(False)
 
     def _set_message(self, key: str, level: str, text: str) -> None:
@@ -450,39 +253,33 @@ class LiveSession(QtCore.QObject):
             self.messages.pop(key, None)
         self.messages_changed.emit()
 
-    @QtCore.pyqtSlot(str, str)
-    def _on_capture_status(self, level: str, text: str) -> None:
-        self._set_message("source", level, text)
+    def _current(self) -> bool:
+        """The signal comes from the current run (not one already stopped)."""
+        return self._bridge is not None and self.sender() is self._bridge
 
-    @QtCore.pyqtSlot(str, str)
-    def _on_tracking_status(self, level: str, text: str) -> None:
-        self._set_message("tracking", level, text)
-
-    @QtCore.pyqtSlot()
-    def _on_capture_finished(self) -> None:
-        if self.sender() in self._workers and not self._stop.is_set():
-            lost = self.messages.get("source", ("", ""))[0] == "error"
-            self.stop_recording("source lost" if lost else "clean")
-
-    @QtCore.pyqtSlot(str)
-    def _on_recording_failed(self, text: str) -> None:
-        if self.sender() in self._workers and self.recording is not None:
-            self.stop_recording(f"error: {text}")
-            self._set_message("recording", "error", f"recording stopped: {text}")
-
-    @QtCore.pyqtSlot(str, str)
-    def _on_analysis_status(self, level: str, text: str) -> None:
-        self._set_message("analysis", level, text)
+    @QtCore.pyqtSlot(str, str, str)
+    def _on_status(self, key: str, level: str, text: str) -> None:
+        if not self._current():
+            return
+        self._set_message(key, level, text)
+        if key == "recording" and self.recording is not None and self.recording.closed:
+            self.recording = None  # the recorder failed (disk full …): the runner closed it
+            self.recording_changed.emit(False)
 
     @QtCore.pyqtSlot(object)
     def _on_record(self, record: object) -> None:
-        if self.sender() not in self._workers:  # queued from a run already stopped
+        if not self._current():
             return
         self.n_records += 1
         self.record_ready.emit(record)
 
-    @QtCore.pyqtSlot()
-    def _on_tracking_finished(self) -> None:
-        # the tracker failed: nothing left to do (a run already stopped is not this one)
-        if self.sender() in self._workers and not self._stop.is_set():
-            self.stop(ended="error: tracking stopped")
+    @QtCore.pyqtSlot(str)
+    def _on_finished(self, ended: str) -> None:
+        """The run ended by itself (end of the video, tracker failure, source lost)."""
+        if not self._current():
+            return
+        bridge, self._bridge, self.runner = self._bridge, None, None
+        if bridge is not None:
+            bridge.deleteLater()  # the run has closed its outputs: nothing emits any more
+        self.stop_recording(ended)
+        self.running_changed.emit(False)

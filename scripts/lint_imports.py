@@ -9,25 +9,34 @@ install (a copy in a temporary folder) and runs ``lint-imports`` with the contra
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPED = {"gui": "gui", "calibration": "calibration"}  # synchrony.<name> <- <folder>
 
 
-def main() -> int:
-    """Copy the installed layout into a temporary folder and lint it; return the exit code."""
+@contextlib.contextmanager
+def installed_layout() -> Iterator[str]:
+    """A temporary folder holding ``synchrony/`` as it installs; yields the folder."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     with tempfile.TemporaryDirectory(prefix="synchrony-lint-") as tmp:
         package = Path(tmp) / "synchrony"
         shutil.copytree(ROOT / "synchrony", package, ignore=ignore)
         for name, folder in MAPPED.items():
             shutil.copytree(ROOT / folder, package / name, ignore=ignore)
+        yield tmp
+
+
+def main() -> int:
+    """Lint the installed layout with the contracts in pyproject.toml; return the exit code."""
+    with installed_layout() as tmp:
         env = dict(os.environ, PYTHONPATH=tmp)
         lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) \
             or "lint-imports"

@@ -15,6 +15,7 @@ from synchrony import __version__, logs
 
 #: Subcommand modules in ``synchrony.commands``, in the order ``--help`` lists them.
 COMMAND_MODULES = (
+    "demo",
     "analyze",
     "wcc",
     "models",

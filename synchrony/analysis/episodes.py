@@ -234,7 +234,7 @@ def window_null_threshold(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
     ----------
     a, b : (n,) A's and B's series on the grid.
     fs_hz : grid rate in Hz.
-    params : the analysis' window, step, maximum lag (s) and WCC method.
+    params : the analysis' window, step, maximum lag (s) and WCC windowing.
     rules : quantile, number of shifts and seed.
 
     Returns
@@ -252,7 +252,7 @@ def window_null_threshold(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
     chosen = rng.choice(offsets, size=min(rules.n_shifts, offsets.size), replace=False)
     pooled = np.concatenate([window_abs_max(windowed_xcorr(
         a, np.roll(b, int(k)), fs_hz=fs_hz, window_s=params.window_s, step_s=params.step_s,
-        max_lag_s=params.max_lag_s, method=params.method).r) for k in chosen])
+        max_lag_s=params.max_lag_s, windowing=params.windowing).r) for k in chosen])
     pooled = pooled[np.isfinite(pooled)]
     return float(np.quantile(pooled, rules.quantile)) if pooled.size else math.nan
 

@@ -9,12 +9,13 @@ from typing import Any
 
 from synchrony.analysis.pair import SURROGATE_METHODS, AnalysisParameters
 from synchrony.batch.analyze import DEFAULT_GRID_HZ, analyze_video
+from synchrony.batch.report import summary_lines
 from synchrony.capture.factory import tracker_factory
 from synchrony.engine import validation
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.engine.wcc import check_parameters
 from synchrony.errors import InputError
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import signal_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--window-s", type=float, default=5.0, help="WCC window in s (default 5)")
     p.add_argument("--step-s", type=float, default=0.5, help="step between windows in s (0.5)")
     p.add_argument("--max-lag-s", type=float, default=2.0, help="largest lag in s (default 2)")
-    p.add_argument("--signals", default=",".join(SIGNALS),
-                   help=f"comma-separated signals (default {','.join(SIGNALS)})")
+    signals = ",".join(signal_names())
+    p.add_argument("--signals", default=signals,
+                   help=f"comma-separated signals (default {signals})")
     p.add_argument("--surrogates", type=int, default=200,
                    help="surrogate pairs for the significance test (default 200; 0 = none)")
     p.add_argument("--surrogate-method", choices=SURROGATE_METHODS, default="circular_shift")
@@ -52,11 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def parse_signals(text: str) -> list[str]:
-    """Comma-separated signal names, each one of SIGNALS."""
+    """Comma-separated signal names, each a registered signal."""
     names = [s.strip() for s in text.split(",") if s.strip()]
-    bad = [s for s in names if s not in SIGNALS]
+    known = signal_names()
+    bad = [s for s in names if s not in known]
     if not names or bad:
-        raise InputError(f"--signals must be a comma-separated subset of {','.join(SIGNALS)}, "
+        raise InputError(f"--signals must be a comma-separated subset of {','.join(known)}, "
                          f"got {text!r}")
     return names
 
@@ -119,14 +122,5 @@ def run_session(args: argparse.Namespace, params: AnalysisParameters, names: lis
 
 def print_summary(summary: dict[str, Any], out: Path) -> None:
     """One line per signal, the warnings and where the results are, on stderr."""
-    for name, block in summary["signals"].items():
-        surrogate = block["surrogate"]
-        if not block["n_windows"]:
-            print(f"{name:>6}: {block['who_leads']}", file=sys.stderr)
-            continue
-        print(f"{name:>6}: mean |peak r| {block['mean_abs_peak_r']:.2f}, "
-              f"median lag {block['median_peak_lag_s']:+.2f} s, p = {surrogate['p']:.3f}: "
-              f"{block['who_leads']}", file=sys.stderr)
-    for warning in summary["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"results in {out}", file=sys.stderr)
+    for line in summary_lines(summary, out):
+        print(line, file=sys.stderr)

@@ -13,7 +13,7 @@ from pathlib import Path
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
 from synchrony.session.store import open_session_reporting
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import signal_names
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(the saved video, or a grey background without one). {SIGN_CONVENTION}.")
     p.add_argument("session", type=Path, help="session directory (synchrony record --out)")
     p.add_argument("--out", type=Path, required=True, help="annotated video (.mp4)")
-    p.add_argument("--signal", choices=SIGNALS, default="body",
+    p.add_argument("--signal", choices=signal_names(), default="body",
                    help="signal shown in the gauge and timeline (default body)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _selected_specs(variant: str) -> list[ModelSpec]:
     """Face bundle(s) plus the requested pose variant(s)."""
-    return [spec for spec in models.MODEL_SPECS
+    return [spec for spec in models.registry()
             if spec.kind != "pose" or variant in ("all", spec.variant)]
 
 

@@ -13,13 +13,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import synchrony
+from synchrony.capture.samples import sample_clip
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
 from synchrony.gui.display import no_display
-from synchrony.signals.extract import SIGNALS
-
-SAMPLE_CLIP = "demo_dyad_a_leads_0.5s.mp4"
+from synchrony.signals.registry import signal_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--step-s", type=float, default=0.5,
                    help="time between heatmap rows in s (default 0.5)")
     p.add_argument("--max-lag-s", type=float, default=2.0, help="largest lag in s (default 2)")
-    p.add_argument("--signal", choices=SIGNALS, default="body", help="signal shown first")
+    p.add_argument("--signal", choices=signal_names(), default="body", help="signal shown first")
     p.add_argument("--exit-after-s", type=float, metavar="N", help="quit after N seconds")
     p.add_argument("--screenshot", type=Path, metavar="PNG",
                    help="save the window as PNG just before exit (with --exit-after-s)")
@@ -70,11 +68,6 @@ def _camera_exists(index: int = 0) -> bool:
         return bool(capture.isOpened())
     finally:
         capture.release()
-
-
-def sample_clip() -> Path:
-    """The bundled demo clip, next to the installed package's source tree."""
-    return Path(synchrony.__file__).resolve().parents[1] / "sample_videos" / SAMPLE_CLIP
 
 
 def _source(args: argparse.Namespace) -> tuple[str, str | int, bool]:

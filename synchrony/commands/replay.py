@@ -15,7 +15,7 @@ from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
 from synchrony.gui.display import no_display
 from synchrony.session.store import open_session_reporting
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import signal_names
 
 SPEED_RANGE = (0.25, 4.0)
 
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "seek), episodes and markers. Keys: Space play/pause, Left/Right step, M marker, "
         f"1-4 signal. {SIGN_CONVENTION}.")
     p.add_argument("session", type=Path, help="session directory (synchrony record --out)")
-    p.add_argument("--signal", choices=SIGNALS, default="body",
+    p.add_argument("--signal", choices=signal_names(), default="body",
                    help="signal shown first (default body)")
     p.add_argument("--start-s", type=float, default=0.0, metavar="S",
                    help="start at this time in seconds (default 0)")

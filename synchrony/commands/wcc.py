@@ -9,7 +9,13 @@ from pathlib import Path
 from synchrony.engine.compat import rmea_smooth
 from synchrony.engine.lead import SIGN_CONVENTION, describe_lag
 from synchrony.engine.peaks import pick_peaks
-from synchrony.engine.wcc import METHODS, WccResult, windowed_xcorr
+from synchrony.engine.wcc import (
+    WINDOWINGS,
+    WccResult,
+    Windowing,
+    resolve_windowing,
+    windowed_xcorr,
+)
 from synchrony.errors import InputError
 from synchrony.io.text_tables import read_pair
 from synchrony.io.tidy import write_grid_csv, write_rows_csv
@@ -30,8 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--window-s", type=float, required=True, help="window length in seconds")
     p.add_argument("--step-s", type=float, required=True, help="step between windows in s")
     p.add_argument("--max-lag-s", type=float, required=True, help="largest lag in seconds")
-    p.add_argument("--method", choices=METHODS, default="rmea",
-                   help="rmea: rMEA MEAccf windows; boker: wcc wccCalc trailing windows")
+    p.add_argument("--windowing", choices=WINDOWINGS, default=None,
+                   help="window convention: rmea (default): rMEA MEAccf windows; boker: wcc "
+                   "wccCalc trailing windows")
+    p.add_argument("--method", choices=WINDOWINGS, default=None,
+                   help="older name of --windowing, kept as an alias (giving both with "
+                   "different values is an error)")
     p.add_argument("--smooth-s", type=float, default=None,
                    help="smooth both series first with rMEA's moving average of this many s")
     p.add_argument("--fisher-z", action="store_true", help="write Fisher z instead of r")
@@ -50,15 +60,25 @@ def _columns(text: str) -> tuple[int, int]:
     return parts[0], parts[1]
 
 
+def _windowing(args: argparse.Namespace) -> Windowing:
+    """The --windowing value, or its alias --method's; default rmea."""
+    try:
+        return resolve_windowing(args.windowing, args.method)
+    except ValueError:
+        raise InputError(f"--windowing and its alias --method disagree: got --windowing "
+                         f"{args.windowing} and --method {args.method}; give one") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the grid and the peaks and write both CSV files."""
+    windowing = _windowing(args)
     data = read_pair(args.table, _columns(args.columns))
     a, b = data[:, 0], data[:, 1]
     if args.smooth_s is not None:
         a = rmea_smooth(a, args.fps, args.smooth_s)
         b = rmea_smooth(b, args.fps, args.smooth_s)
     result = windowed_xcorr(a, b, fs_hz=args.fps, window_s=args.window_s, step_s=args.step_s,
-                            max_lag_s=args.max_lag_s, method=args.method)
+                            max_lag_s=args.max_lag_s, windowing=windowing)
     peaks_path = args.out.with_name(args.out.stem + "_peaks.csv")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_grid_csv(args.out, result, fisher=args.fisher_z)

@@ -2,7 +2,7 @@
 
 ``StreamingWcc`` keeps running sums per lag so that each new sample costs O(n_lags): the
 newest window's r at every lag is available after each push. The windows are Boker's
-trailing windows (``method="boker"`` of :func:`synchrony.wcc.windowed_xcorr`): the lag-0
+trailing windows (``windowing="boker"`` of :func:`synchrony.wcc.windowed_xcorr`): the lag-0
 window ends at the newest sample, and at lag ``l`` the *leader's* window is moved ``|l|``
 samples earlier. Sign convention as everywhere: lag > 0 means A leads and B follows.
 
@@ -40,7 +40,7 @@ class StreamingWcc:
         self.fs_hz = validation.positive("fs_hz", fs_hz)
         win, _, max_lag = check_parameters(
             10**9, fs_hz=fs_hz, window_s=window_s, step_s=1.0 / fs_hz, max_lag_s=max_lag_s,
-            method="boker",
+            windowing="boker",
         )
         self.win, self.max_lag = win, max_lag
         self.lag_samples = np.arange(-max_lag, max_lag + 1)

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from synchrony.engine import validation
+from synchrony.engine.wcc import resolve_windowing
 
 FloatArray = NDArray[np.float64]
 Statistic = Callable[[FloatArray, FloatArray], float]
@@ -228,26 +229,39 @@ def surrogate_test(
 
 
 def mean_abs_peak_r_statistic(
-    fs_hz: float, window_s: float, step_s: float, max_lag_s: float, method: str = "rmea"
+    fs_hz: float,
+    window_s: float,
+    step_s: float,
+    max_lag_s: float,
+    method: str | None = None,
+    *,
+    windowing: str | None = None,
 ) -> Statistic:
     """Default statistic: mean over WCC windows of the peak |r| over lags.
 
-    Uses ``synchrony.engine.wcc.windowed_xcorr(..., method=method)``; windows where every lag is
-    NaN are ignored; NaN when no window is defined.
+    Uses ``synchrony.engine.wcc.windowed_xcorr(..., windowing=windowing)``; windows where
+    every lag is NaN are ignored; NaN when no window is defined.
 
     Parameters
     ----------
     fs_hz : sampling rate in Hz.
     window_s, step_s, max_lag_s : WCC window length, step and largest lag in seconds.
-    method : WCC method, ``"rmea"`` (default) or ``"boker"``.
+    method : older name of ``windowing`` (kept as an alias, also positionally).
+    windowing : WCC window convention, ``"rmea"`` (default) or ``"boker"``.
 
     Returns
     -------
     Callable ``(a, b) -> float``.
+
+    Raises
+    ------
+    ValueError
+        Unknown windowing, or ``windowing`` and ``method`` given with different values.
     """
+    convention = resolve_windowing(windowing, method)
 
     def statistic(a: FloatArray, b: FloatArray) -> float:
-        from synchrony.engine.wcc import mean_abs_peak_r, windowed_xcorr
+        from synchrony.engine.wcc import mean_abs_peak_r, windowed_xcorr  # looked up per call
 
         res = windowed_xcorr(
             a,
@@ -256,7 +270,7 @@ def mean_abs_peak_r_statistic(
             window_s=window_s,
             step_s=step_s,
             max_lag_s=max_lag_s,
-            method=method,  # type: ignore[arg-type]
+            windowing=convention,
         )
         return mean_abs_peak_r(res.r)
 

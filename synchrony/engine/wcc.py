@@ -7,9 +7,10 @@ Column ``+tau`` of ``WccResult.r`` correlates A's window with B's window ``tau``
 *later*. This is rMEA's "s1 leads" with s1 = A, and the opposite of the sign that Boker's
 ``wcc`` package prints (its column ``+tau`` is our column ``-tau``).
 
-Methods
--------
-Both methods use windows of ``w`` samples, lags ``-L … +L`` one sample apart, and window
+Windowing
+---------
+Two window conventions (the ``windowing`` argument; ``method`` is its older name, kept as
+an alias). Both use windows of ``w`` samples, lags ``-L … +L`` one sample apart, and window
 ``k`` draws all its samples from the block ``[k·inc, k·inc + w + L)``.
 
 ``"rmea"`` reproduces rMEA 1.3.0 ``MEAccf``: ``n_windows = ceil((N - w - L + 1) / inc)``;
@@ -36,15 +37,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from synchrony.engine import validation
 
-Method = Literal["rmea", "boker"]
-METHODS: tuple[str, ...] = ("rmea", "boker")
+Windowing = Literal["rmea", "boker"]
+WINDOWINGS: tuple[str, ...] = ("rmea", "boker")
+#: Older names of ``Windowing`` and ``WINDOWINGS`` (kept for scripts that import them).
+Method = Windowing
+METHODS = WINDOWINGS
 
 #: A centred sum of squares at or below this fraction of n * mean^2 is a constant segment
 #: (rounding level of the mean); R's ``cor`` returns NA there.
@@ -68,7 +72,8 @@ class WccResult:
     fs_hz : sampling rate of the series in Hz.
     window_s : window length in seconds (a whole number of samples).
     step_s : step between window starts in seconds (a whole number of samples).
-    method : ``"rmea"`` or ``"boker"``.
+    method : windowing convention, ``"rmea"`` or ``"boker"`` (field name kept; the same
+        value is :attr:`windowing`).
     """
 
     window_start_s: np.ndarray
@@ -78,6 +83,11 @@ class WccResult:
     window_s: float
     step_s: float
     method: str = "rmea"
+
+    @property
+    def windowing(self) -> str:
+        """Windowing convention, ``"rmea"`` or ``"boker"`` (the ``method`` field)."""
+        return self.method
 
     @property
     def lag_samples(self) -> np.ndarray:
@@ -109,9 +119,9 @@ class _Layout:
     first_window_offset: int  # offset of the lag-0 window inside the block
 
 
-def _layout(n: int, win: int, inc: int, max_lag: int, method: str) -> _Layout:
+def _layout(n: int, win: int, inc: int, max_lag: int, windowing: str) -> _Layout:
     lags = np.arange(-max_lag, max_lag + 1)
-    if method == "rmea":
+    if windowing == "rmea":
         n_windows = math.ceil((n - win - max_lag + 1) / inc)
         offset_a = np.maximum(0, -lags)
         offset_b = np.maximum(0, lags)
@@ -125,6 +135,26 @@ def _layout(n: int, win: int, inc: int, max_lag: int, method: str) -> _Layout:
                    offset_a, offset_b, first)
 
 
+def resolve_windowing(windowing: str | None = None, method: str | None = None) -> Windowing:
+    """The windowing convention from ``windowing=`` or its alias ``method=`` (default rmea).
+
+    Raises
+    ------
+    ValueError
+        When both are given and differ, or the value is not one of ``WINDOWINGS`` (the
+        message names the argument that was used).
+    """
+    if windowing is not None and method is not None and windowing != method:
+        raise ValueError(f"windowing and its alias method disagree: got windowing={windowing!r} "
+                         f"and method={method!r}; give one of them")
+    name, value = ("windowing", windowing) if windowing is not None else ("method", method)
+    if value is None:
+        return "rmea"
+    if value not in WINDOWINGS:
+        raise ValueError(f"{name} must be one of {', '.join(WINDOWINGS)}, got {value!r}")
+    return cast(Windowing, value)
+
+
 def check_parameters(
     n_samples: int,
     *,
@@ -132,14 +162,17 @@ def check_parameters(
     window_s: float,
     step_s: float,
     max_lag_s: float,
-    method: str = "rmea",
+    windowing: str | None = None,
+    method: str | None = None,
 ) -> tuple[int, int, int]:
     """Validate WCC parameters; return (window, step, max lag) in samples.
 
-    The maximum lag must be shorter than the window; ``method="boker"`` also allows a lag
-    equal to the window, as wcc's own defaults (``wMax = tMax = 50``) use it.
+    The maximum lag must be shorter than the window; ``windowing="boker"`` also allows a lag
+    equal to the window, as wcc's own defaults (``wMax = tMax = 50``) use it. ``method`` is
+    the older name of ``windowing`` (see :func:`resolve_windowing`); default ``"rmea"``.
     Raises ``ValueError`` naming the argument, the expected and the got value.
     """
+    windowing = resolve_windowing(windowing, method)
     fs_hz = validation.positive("fs_hz", fs_hz)
     validation.positive("window_s", window_s)
     validation.positive("step_s", step_s)
@@ -147,7 +180,7 @@ def check_parameters(
     win = validation.samples("window_s", window_s, fs_hz, minimum=2)
     inc = validation.samples("step_s", step_s, fs_hz, minimum=1)
     max_lag = int(round(max_lag_s * fs_hz))
-    if max_lag > win or (max_lag == win and method != "boker"):
+    if max_lag > win or (max_lag == win and windowing != "boker"):
         raise ValueError(
             f"max_lag_s must be shorter than window_s, got max_lag_s={max_lag_s:g} "
             f"and window_s={window_s:g}"
@@ -169,7 +202,8 @@ def windowed_xcorr(
     window_s: float,
     step_s: float,
     max_lag_s: float,
-    method: Method = "rmea",
+    windowing: Windowing | None = None,
+    method: Windowing | None = None,
 ) -> WccResult:
     """Windowed lagged Pearson cross-correlation of A and B.
 
@@ -180,7 +214,10 @@ def windowed_xcorr(
     window_s : window length in seconds.
     step_s : step between successive windows in seconds.
     max_lag_s : largest lag in seconds (both directions); must be < ``window_s``.
-    method : ``"rmea"`` (rMEA ``MEAccf``) or ``"boker"`` (wcc ``wccCalc``); see module doc.
+    windowing : ``"rmea"`` (rMEA ``MEAccf``, the default) or ``"boker"`` (wcc
+        ``wccCalc``); see the module docstring.
+    method : older name of ``windowing``, kept as an alias; giving both with different
+        values is a ``ValueError``.
 
     Returns
     -------
@@ -191,14 +228,13 @@ def windowed_xcorr(
     a = validation.series("a", a)
     b = validation.series("b", b)
     validation.same_length("a", a, "b", b)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    windowing = resolve_windowing(windowing, method)
     win, inc, max_lag = check_parameters(
         len(a), fs_hz=fs_hz, window_s=window_s, step_s=step_s, max_lag_s=max_lag_s,
-        method=method,
+        windowing=windowing,
     )
-    lay = _layout(len(a), win, inc, max_lag, method)
-    r = _correlate(a, b, lay, rmea_rules=(method == "rmea"))
+    lay = _layout(len(a), win, inc, max_lag, windowing)
+    r = _correlate(a, b, lay, rmea_rules=(windowing == "rmea"))
     return WccResult(
         window_start_s=(lay.block_start + lay.first_window_offset) / fs_hz,
         lags_s=np.arange(-max_lag, max_lag + 1) / fs_hz,
@@ -206,7 +242,7 @@ def windowed_xcorr(
         fs_hz=float(fs_hz),
         window_s=win / fs_hz,
         step_s=inc / fs_hz,
-        method=method,
+        method=windowing,
     )
 
 
@@ -383,6 +419,6 @@ def fisher_z(r: np.ndarray | float, clip: float = 10.0) -> np.ndarray:
     return np.clip(z, -clip, clip)
 
 __all__ = [
-    "METHODS", "WccResult", "check_parameters", "fisher_z", "mean_abs_peak_r",
-    "window_abs_max", "windowed_xcorr",
+    "METHODS", "WINDOWINGS", "Method", "WccResult", "Windowing", "check_parameters",
+    "fisher_z", "mean_abs_peak_r", "resolve_windowing", "window_abs_max", "windowed_xcorr",
 ]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import logging
 import re
 from pathlib import Path
 
 import numpy as np
 
 from synchrony.errors import InputError
+
+log = logging.getLogger(__name__)
 
 _NA_TOKENS = frozenset({"", "na", "nan", "NA", "NaN", "null", "NULL"})
 
@@ -61,8 +64,8 @@ def _split_rows(text: str) -> list[list[str]]:
         try:
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
             return [[c.strip() for c in row] for row in csv.reader(lines, dialect)]
-        except csv.Error:
-            pass
+        except csv.Error as exc:
+            log.debug("no CSV dialect found (%s); splitting on white space", exc)
     return [[c.strip('"\'') for c in line.split()] for line in lines]
 
 

@@ -2,7 +2,8 @@
 
 A capture thread ``put``s frames into a :class:`LatestFrameMailbox` (one slot: an unread
 frame is replaced and counted as dropped, never queued); a tracking thread ``get``s the
-newest one. :class:`PipelineStats` is what the status bar shows.
+newest one. :class:`ProcessingMeter` counts what the tracking thread processed;
+:class:`PipelineStats` is what the status bar shows.
 """
 
 
@@ -13,6 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+import numpy as np
 
 from synchrony.records import Frame
 
@@ -149,6 +152,57 @@ class PipelineStats:
         return (f"{self.n_processed} frames processed, {_fmt(self.mean_processed_fps, '.1f')} "
                 f"fps processed, {self.n_dropped} dropped, median latency "
                 f"{_fmt(self.latency_p50_s * 1000, '.0f')} ms")
+
+
+class ProcessingMeter:
+    """Counts processed frames, their rate and capture -> processed latency (thread-safe).
+
+    The tracking thread calls :meth:`tick` once per processed frame; :meth:`stats` (any
+    thread) assembles :class:`PipelineStats` with the mailbox's input rate and drops.
+    """
+
+    def __init__(self, clock: Clock = time.perf_counter, n_latencies: int = 5000) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rate = RateMeter(clock=clock)
+        self._latencies: deque[float] = deque(maxlen=n_latencies)
+        self._n_processed = 0
+        self._span_s = (math.nan, math.nan)
+
+    @property
+    def n_processed(self) -> int:
+        """Frames processed so far."""
+        return self._n_processed
+
+    def tick(self, captured_s: float | None = None, now_s: float | None = None) -> None:
+        """Count one processed frame; ``captured_s``: clock reading (s) at its capture."""
+        now = self._clock() if now_s is None else now_s
+        with self._lock:
+            if captured_s is not None:
+                self._latencies.append(now - captured_s)
+            self._n_processed += 1
+            first = self._span_s[0]
+            self._span_s = (now if math.isnan(first) else first, now)
+        self._rate.tick()
+
+    def stats(self, mailbox: LatestFrameMailbox[T] | None = None) -> PipelineStats:
+        """Rates, counts and latency so far (input rate and drops from ``mailbox``)."""
+        with self._lock:
+            latencies = np.array(self._latencies)
+            n_processed = self._n_processed
+            first, last = self._span_s
+        p50, p95 = (np.percentile(latencies, [50, 95]) if latencies.size
+                    else (math.nan, math.nan))
+        processed_fps = self._rate.rate_hz()
+        return PipelineStats(
+            input_fps=mailbox.input_rate.rate_hz() if mailbox else processed_fps,
+            processed_fps=processed_fps,
+            mean_processed_fps=(n_processed - 1) / (last - first)
+            if n_processed > 1 and last > first else math.nan,
+            n_captured=mailbox.n_put if mailbox else n_processed,
+            n_dropped=mailbox.n_dropped if mailbox else 0,
+            n_processed=n_processed,
+            latency_p50_s=float(p50), latency_p95_s=float(p95))
 
 
 def _fmt(value: float, spec: str) -> str:

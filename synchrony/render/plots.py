@@ -30,7 +30,8 @@ from synchrony.analysis.pair import SignalAnalysis
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.engine.surrogates import SurrogateTest
 from synchrony.render.style import PERSON_COLOURS
-from synchrony.signals.extract import UNITS, SignalSet
+from synchrony.signals.extract import SignalSet
+from synchrony.signals.registry import signal_names, unit_of
 
 #: Fixed colour of each person, shared with the dashboard (A = blue, B = orange;
 #: distinguishable with the common colour-vision deficiencies).
@@ -366,7 +367,7 @@ def signals_figure(signals: SignalSet, signal: str) -> Figure:
         ax.grid(alpha=0.3)
     axes[-1].set_xlim(*_extent(signals.time_s, 1.0 / signals.grid_hz))
     axes[-1].set_xlabel("time (s)")
-    unit = UNITS.get(signal, "")
+    unit = unit_of(signal) if signal in signal_names() else ""
     fig.supylabel(textwrap.fill(f"{signal} ({unit})" if unit else signal, 40), fontsize=10)
     fig.suptitle(f"Signals: {signal}", fontsize=13, x=0.01, ha="left")
     return fig
@@ -403,7 +404,7 @@ def plot_signals(signals: SignalSet, signal: str, path: str | Path) -> Path:
     Path
         The PNG written: A in :data:`PERSON_COLOURS` ``["A"]``, B in ``["B"]``, NaN gaps
         left as gaps, the y axis labelled with the signal's unit
-        (:data:`synchrony.signals.extract.UNITS`).
+        (:func:`synchrony.signals.registry.unit_of`).
 
     Raises
     ------

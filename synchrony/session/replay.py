@@ -20,6 +20,7 @@ Sign convention: lag > 0 means A leads and B follows.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -41,7 +42,9 @@ from synchrony.render.frames import BACKGROUND_RGB, draw_person
 from synchrony.render.style import PERSON_RGB
 from synchrony.session.export_video import session_report
 from synchrony.session.store import Session, save_markers
-from synchrony.signals.extract import SIGNALS
+from synchrony.signals.registry import get_signal
+
+log = logging.getLogger(__name__)
 
 #: Frames decoded forward (instead of seeking) when the wanted one is this close ahead.
 FORWARD_DECODE_LIMIT = 48
@@ -124,8 +127,8 @@ class VideoFrames:
                 self._next = position + 1
                 if position >= k:
                     return upright_rgb(frame)
-        except av.FFmpegError:
-            pass
+        except av.FFmpegError as exc:  # a damaged tail: show the last good frame
+            log.debug("decoding %s stopped at position %d: %s", self.path, self._next, exc)
         self._decoder, self._next = None, -1
         return None
 
@@ -232,8 +235,7 @@ class ReplayModel:
 
     # ---------------------------------------------------------------- synchrony
     def _report(self, signal: str) -> tuple[EpisodeReport | None, str]:
-        if signal not in SIGNALS:
-            raise ValueError(f"signal must be one of {', '.join(SIGNALS)}, got {signal!r}")
+        get_signal(signal)  # ValueError naming the registered signals
         if signal not in self._reports:
             try:
                 self._reports[signal] = session_report(self.session, self.frames, signal)

@@ -1,52 +1,78 @@
-"""Movement signals per person on a uniform time grid (contract names and units).
+"""Tracked frames -> every registered signal of both people on a uniform grid (batch).
 
-``body``   mean speed of the visible upper-body pose landmarks (nose, shoulders, elbows,
-           wrists; a landmark whose median visibility is below 0.8 for either person is left
-           out for the session, so hidden, guessed arms add no false movement),
-           in body widths per second: pixel speed divided by the person's shoulder width
-           (calibration's ``body_scale`` or the session median).
-``head``   head movement from the face's transformation matrix: rotation speed (deg/s) and
-           translation speed (cm/s) combined as sqrt(rot^2 + trans^2), so 1 cm/s counts
-           like 1 deg/s; unit "deg/s".
-``face``   facial expression change: Euclidean norm of the rate of change of the 51
-           expression blendshapes (``_neutral`` left out), in coefficient units per second.
-``motion`` Motion Energy Analysis: fraction (0-1) of the person's region whose grey level
-           changed by more than the noise threshold since the previous frame.
+The signals themselves (names, units, features, compute functions) are the table in
+:mod:`synchrony.signals.registry`; the built-in four are described in
+:mod:`synchrony.signals.builtin`. Here, for a whole run of frames:
 
-Every quantity is first resampled by timestamp onto the grid ``t0 + k / grid_hz`` (linear
-interpolation across gaps of at most ``max_gap_s``; longer gaps and missing people stay
-NaN), then low-pass filtered (zero-phase Butterworth, ``cutoff_hz``) because MediaPipe
-landmarks jitter from frame to frame, then differentiated.
+1. :func:`person_features`: each person's raw features per frame (every registered feature,
+   NaN = not seen), made continuous where a feature asks for it (quaternion signs);
+2. every feature is resampled by timestamp onto the grid ``t0 + k / grid_hz``
+   (:func:`synchrony.signals.grid.resample`: linear interpolation across gaps of at most
+   ``max_gap_s``; longer gaps and missing people stay NaN);
+3. :func:`signals_from_grid`: each registered signal's compute function (zero-phase
+   low-pass at ``cutoff_hz``, then differentiated, for the built-in ones);
+4. with a calibration noise floor, stretches below it become "no movement"
+   (:func:`mark_no_movement`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
-from scipy.spatial.transform import Rotation
 
-from synchrony.engine import validation
-from synchrony.records import LEFT_SHOULDER, PERSONS, RIGHT_SHOULDER, UPPER_BODY, TrackedFrame
+from synchrony.records import PERSONS, TrackedFrame
 
-SIGNALS = ("body", "head", "face", "motion")
-UNITS = {
-    "body": "body widths/s",
-    "head": "deg/s (rotation and translation combined)",
-    "face": "blendshape units/s",
-    "motion": "fraction of region pixels changed per frame",
-}
-#: Pose landmarks with a lower MediaPipe visibility are treated as not seen.
-MIN_VISIBILITY = 0.5
-#: A landmark enters ``body`` only if its median visibility reaches this for both people.
-MIN_RELIABLE_VISIBILITY = 0.8
-DEFAULT_MAX_GAP_S = 0.5
-#: Grid times this close to a sample take its value (rounding of k / grid_hz).
-_SAME_TIME_S = 1e-6
-DEFAULT_CUTOFF_HZ = 3.0
+from .builtin import (
+    BUILTIN_SIGNALS,
+    MIN_RELIABLE_VISIBILITY,
+    MIN_VISIBILITY,
+    median_shoulder_width_px,
+    reliable_landmarks,
+)
+from .grid import (
+    DEFAULT_CUTOFF_HZ,
+    DEFAULT_MAX_GAP_S,
+    lowpass,
+    resample,
+    uniform_grid,
+)
+from .registry import (
+    SignalContext,
+    align_features,
+    compute_signals,
+    extract_run,
+    registered_features,
+)
+
+__all__ = [
+    "DEFAULT_CUTOFF_HZ",
+    "DEFAULT_MAX_GAP_S",
+    "MIN_RELIABLE_VISIBILITY",
+    "MIN_STILL_S",
+    "MIN_VISIBILITY",
+    "SIGNALS",
+    "UNITS",
+    "SignalSet",
+    "extract_signals",
+    "lowpass",
+    "mark_no_movement",
+    "median_shoulder_width_px",
+    "person_features",
+    "reliable_landmarks",
+    "resample",
+    "signals_from_grid",
+    "uniform_grid",
+]
+
+#: The built-in signal names and units, frozen at import: for old code only (the live
+#: pipeline until it reads the table). Everything else calls
+#: :func:`synchrony.signals.registry.signal_names` / ``unit_of`` at call time.
+SIGNALS = tuple(spec.name for spec in BUILTIN_SIGNALS)
+UNITS = {spec.name: spec.unit for spec in BUILTIN_SIGNALS}
+#: A stretch below the noise floor must last this long to count as "no movement".
+MIN_STILL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,182 +99,40 @@ class SignalSet:
         return self.values[f"A_{signal}"], self.values[f"B_{signal}"]
 
 
-def uniform_grid(timestamps_s: np.ndarray, grid_hz: float) -> np.ndarray:
-    """Grid times from the first to the last timestamp, ``1 / grid_hz`` apart."""
-    grid_hz = validation.positive("grid_hz", grid_hz)
-    if len(timestamps_s) == 0:
-        return np.zeros(0)
-    t0, t1 = float(timestamps_s[0]), float(timestamps_s[-1])
-    n = int(math.floor((t1 - t0) * grid_hz + 1e-9)) + 1
-    return t0 + np.arange(n) / grid_hz
+def person_features(frames: Sequence[TrackedFrame], person: int) -> dict[str, np.ndarray]:
+    """Per-frame raw features of one person (index 0 = A): every registered feature.
 
-
-def resample(t_src: np.ndarray, values: np.ndarray, t_grid: np.ndarray,
-             max_gap_s: float = DEFAULT_MAX_GAP_S) -> np.ndarray:
-    """Linear interpolation of each column onto ``t_grid``, bridging gaps <= ``max_gap_s``.
-
-    ``values`` is (n_src,) or (n_src, d); NaN rows are missing samples. A grid time gets a
-    value only if the valid samples on both sides are at most ``max_gap_s`` apart (or it
-    coincides with a valid sample); otherwise NaN.
+    The built-in ones: ``upper_body_px`` (n, 7, 2), ``upper_body_visibility`` (n, 7),
+    ``shoulder_width_px`` (n,), ``head_quat`` (n, 4), ``head_cm`` (n, 3),
+    ``blendshapes`` (n, 51), ``motion`` (n,); in pixels / cm / coefficients, NaN = not
+    seen. Features with an ``align`` function are made continuous over the frames.
     """
-    vals = np.asarray(values, dtype=np.float64)
-    flat = vals.reshape(len(t_src), -1)
-    out = np.full((len(t_grid), flat.shape[1]), np.nan)
-    for j in range(flat.shape[1]):
-        ok = np.isfinite(flat[:, j])
-        if ok.sum() == 0:
-            continue
-        ts, ys = t_src[ok], flat[ok, j]
-        right = np.searchsorted(ts, t_grid, side="left")
-        left = np.clip(right - 1, 0, len(ts) - 1)
-        right_c = np.clip(right, 0, len(ts) - 1)
-        exact = (np.abs(ts[right_c] - t_grid) <= _SAME_TIME_S) | (
-            np.abs(ts[left] - t_grid) <= _SAME_TIME_S)
-        inside = (right > 0) & (right < len(ts)) & (ts[right_c] - ts[left] <= max_gap_s + 1e-9)
-        col = np.interp(t_grid, ts, ys)
-        out[:, j] = np.where(inside | exact, col, np.nan)
-    return out.reshape((len(t_grid),) + vals.shape[1:])
-
-
-def lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ, *,
-            causal: bool = False) -> np.ndarray:
-    """2nd-order Butterworth low-pass along axis 0, segment by segment (NaN gaps).
-
-    Zero-phase (forward-backward) by default; ``causal=True`` filters forward only, as a
-    live view must (it then lags by the filter's group delay). Segments too short to
-    filter zero-phase are left as they are. Columns (all trailing axes) that share the
-    same gaps are filtered together in one call.
-    """
-    out = np.array(x, dtype=np.float64, order="C")  # a C-contiguous copy: flat is a view
-    if cutoff_hz <= 0 or cutoff_hz >= fs_hz / 2 or out.size == 0:
-        return out
-    sos = butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
-    flat = out.reshape(len(out), -1)
-    finite = np.isfinite(flat)
-    _, group_of = np.unique(np.packbits(finite, axis=0).T, axis=0, return_inverse=True)
-    for group in np.unique(group_of):
-        cols = np.flatnonzero(group_of == group)
-        present = finite[:, cols[0]].astype(np.int8)
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], present, [0]])))
-        for start, stop in zip(edges[::2], edges[1::2], strict=True):
-            seg = flat[start:stop][:, cols]
-            if causal:
-                zi = sosfilt_zi(sos)[:, :, None] * seg[0][None, None, :]
-                flat[start:stop, cols] = sosfilt(sos, seg, axis=0, zi=zi)[0]
-            elif stop - start > 9:
-                flat[start:stop, cols] = sosfiltfilt(sos, seg, axis=0,
-                                                     padlen=min(9, stop - start - 1))
-    return out
-
-
-def _derivative(x: np.ndarray, fs_hz: float, causal: bool) -> np.ndarray:
-    """d/dt along axis 0: central differences, or backward differences if ``causal``."""
-    if len(x) < 2:
-        return np.full_like(x, np.nan, dtype=np.float64)
-    if not causal:
-        return np.gradient(x, axis=0) * fs_hz
-    d = np.empty_like(x, dtype=np.float64)
-    d[1:] = np.diff(x, axis=0) * fs_hz
-    d[0] = np.nan
-    return d
-
-
-def _speed(x: np.ndarray, fs_hz: float, causal: bool = False) -> np.ndarray:
-    """Euclidean norm over the trailing axes of d/dt, per sample."""
-    d = _derivative(x, fs_hz, causal)
-    return np.sqrt(np.sum(d.reshape(len(d), -1) ** 2, axis=1))
-
-
-def reliable_landmarks(features: Sequence[Mapping[str, np.ndarray]],
-                       min_visibility: float = MIN_RELIABLE_VISIBILITY) -> np.ndarray:
-    """(7,) mask of the upper-body landmarks clearly visible for every person with a pose.
-
-    A landmark counts as clearly visible when its median MediaPipe visibility over the
-    frames with a pose is at least ``min_visibility``. Hidden arms (behind a desk, out of
-    frame) are guessed by MediaPipe with middling visibility that drifts around the
-    threshold; they would add jumps that are not movement. Using the same landmarks for
-    both people keeps their ``body`` signals comparable.
-    """
-    masks = []
-    for feats in features:
-        vis = feats["upper_body_visibility"]
-        with_pose = np.isfinite(vis).any(axis=1)
-        if with_pose.any():
-            masks.append(np.nanmedian(vis[with_pose], axis=0) >= min_visibility)
-    if not masks:
-        return np.ones(len(UPPER_BODY), dtype=bool)
-    both = np.logical_and.reduce(masks)
-    return both if both.any() else np.logical_or.reduce(masks)
+    observations = [f.people[person] for f in frames]
+    sizes_px = np.array([f.size_px for f in frames], dtype=np.float64).reshape(len(frames), 2)
+    return align_features({feature.name: extract_run(feature, observations, sizes_px)
+                           for feature in registered_features()})
 
 
 def signals_from_grid(grid: Mapping[str, np.ndarray], *, grid_hz: float, scale_px: float,
                       cutoff_hz: float = DEFAULT_CUTOFF_HZ, causal: bool = False,
-                      landmarks: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The four signals of one person from features already on the grid.
+                      landmarks: np.ndarray | None = None,
+                      names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Every registered signal (or ``names``) of one person from features on the grid.
 
     ``grid`` holds :func:`person_features` keys resampled onto the grid; ``scale_px`` is
     the shoulder width used for ``body``; ``landmarks`` is an optional (7,) mask of the
     upper-body landmarks to use (see :func:`reliable_landmarks`). ``causal=True`` uses
     only past samples (live).
     """
-    upper = grid["upper_body_px"]
-    if landmarks is not None and landmarks.any():
-        upper = upper[:, landmarks]
-    pos = lowpass(upper, grid_hz, cutoff_hz, causal=causal)
-    with np.errstate(invalid="ignore"):
-        per_landmark = np.sqrt(np.sum(_derivative(pos, grid_hz, causal) ** 2, axis=2))
-    seen = np.isfinite(per_landmark)
-    n_seen = seen.sum(axis=1)
-    body = np.where(n_seen > 0, np.where(seen, per_landmark, 0.0).sum(axis=1)
-                    / np.maximum(n_seen, 1), np.nan)
-    body = body / scale_px if scale_px > 0 and math.isfinite(scale_px) else body * np.nan
-    quat = lowpass(grid["head_quat"], grid_hz, cutoff_hz, causal=causal)
-    with np.errstate(invalid="ignore"):
-        quat = quat / np.linalg.norm(quat, axis=1, keepdims=True)
-    rot_deg_s = 2.0 * np.degrees(_speed(quat, grid_hz, causal))
-    trans_cm_s = _speed(lowpass(grid["head_cm"], grid_hz, cutoff_hz, causal=causal), grid_hz,
-                        causal)
-    face = _speed(lowpass(grid["blendshapes"], grid_hz, cutoff_hz, causal=causal), grid_hz,
-                  causal)
-    return {"body": body, "head": np.hypot(rot_deg_s, trans_cm_s), "face": face,
-            "motion": np.asarray(grid["motion"], dtype=np.float64)}
+    context = SignalContext(grid_hz=grid_hz, cutoff_hz=cutoff_hz, causal=causal,
+                            scale_px=scale_px, landmarks=landmarks)
+    return compute_signals(grid, context, names)
 
 
-def person_features(frames: Sequence[TrackedFrame], person: int) -> dict[str, np.ndarray]:
-    """Per-frame raw quantities of one person (index 0 = A), in pixels / cm / coefficients.
-
-    Keys: ``upper_body_px`` (n, 7, 2), ``upper_body_visibility`` (n, 7),
-    ``shoulder_width_px`` (n,), ``head_quat`` (n, 4),
-    ``head_cm`` (n, 3), ``blendshapes`` (n, 51), ``motion`` (n,); NaN = not seen.
-    """
-    obs = [f.people[person] for f in frames]
-    size = np.array([f.size_px for f in frames], dtype=np.float64)  # (n, 2) width, height
-    pose = np.stack([o.pose_xy_norm for o in obs]).astype(np.float64) * size[:, None, :]
-    vis = np.stack([o.pose_visibility for o in obs]).astype(np.float64)
-    pose[~(vis >= MIN_VISIBILITY)] = np.nan
-    shoulders = np.linalg.norm(pose[:, LEFT_SHOULDER] - pose[:, RIGHT_SHOULDER], axis=1)
-    matrices = np.stack([o.head_matrix for o in obs]).astype(np.float64)
-    return {
-        "upper_body_px": pose[:, list(UPPER_BODY)],
-        "upper_body_visibility": vis[:, list(UPPER_BODY)],
-        "shoulder_width_px": shoulders,
-        "head_quat": _quaternions(matrices[:, :3, :3]),
-        "head_cm": matrices[:, :3, 3],
-        "blendshapes": np.stack([o.blendshapes for o in obs]).astype(np.float64)[:, 1:],
-        "motion": np.array([o.motion_fraction for o in obs], dtype=np.float64),
-    }
-
-
-def _quaternions(rot: np.ndarray) -> np.ndarray:
-    """(n, 3, 3) rotation matrices (NaN = none) -> (n, 4) quaternions, signs made continuous."""
-    out = np.full((len(rot), 4), np.nan)
-    ok = np.isfinite(rot).all(axis=(1, 2))
-    if ok.any():
-        q = Rotation.from_matrix(rot[ok]).as_quat()
-        flips = np.concatenate([[1.0], np.sign(np.sum(q[1:] * q[:-1], axis=1))])
-        flips[flips == 0] = 1.0
-        out[ok] = q * np.cumprod(flips)[:, None]
-    return out
+def _detected(raw: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Fraction of frames with a pose (any upper-body landmark) and with a face."""
+    return {"pose": float(np.mean(np.isfinite(raw["upper_body_px"]).any(axis=(1, 2)))),
+            "face": float(np.mean(np.isfinite(raw["blendshapes"][:, 0])))}
 
 
 def extract_signals(
@@ -260,7 +144,7 @@ def extract_signals(
     body_scale_px: Mapping[str, float] | None = None,
     noise_floor: Mapping[str, Mapping[str, float]] | None = None,
 ) -> SignalSet:
-    """Turn tracked frames into the four signals of both people on a uniform grid.
+    """Turn tracked frames into every registered signal of both people on a uniform grid.
 
     Parameters
     ----------
@@ -286,10 +170,7 @@ def extract_signals(
     features = [person_features(frames, i) for i in range(len(PERSONS))]
     landmarks = reliable_landmarks(features)
     for person, raw in zip(PERSONS, features, strict=True):
-        detected[person] = {
-            "pose": float(np.mean(np.isfinite(raw["upper_body_px"]).any(axis=(1, 2)))),
-            "face": float(np.mean(np.isfinite(raw["blendshapes"][:, 0]))),
-        }
+        detected[person] = _detected(raw)
         grid = {k: resample(t_src, v, t_grid, max_gap_s) for k, v in raw.items()}
         scale = (body_scale_px or {}).get(person) or median_shoulder_width_px(raw)
         for name, series in signals_from_grid(grid, grid_hz=grid_hz, scale_px=scale,
@@ -302,16 +183,6 @@ def extract_signals(
                 still[key] = float(np.mean(np.isnan(values[key]) & np.isfinite(series)))
     return SignalSet(time_s=t_grid, grid_hz=float(grid_hz), values=values,
                      detected_fraction=detected, no_movement_fraction=still)
-
-
-def median_shoulder_width_px(features: Mapping[str, np.ndarray]) -> float:
-    """Median shoulder width in pixels over the frames where both shoulders were seen."""
-    widths = features["shoulder_width_px"]
-    return float(np.nanmedian(widths)) if np.isfinite(widths).any() else math.nan
-
-
-#: A stretch below the noise floor must last this long to count as "no movement".
-MIN_STILL_S = 1.0
 
 
 def mark_no_movement(x: np.ndarray, floor: float, grid_hz: float,

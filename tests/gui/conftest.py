@@ -17,7 +17,7 @@ from PyQt6 import QtWidgets
 from synchrony.gui.app import MonitorConfig, build_window
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.live import LiveParameters
-from synchrony.records import HALVES, Frame, PersonObservation, TrackedFrame
+from synchrony.records import HALVES, Frame, PersonObservation, Region, TrackedFrame
 from tests.fixtures.tracked import SIZE_PX, driver, person
 from tests.fixtures.video_files import write_cfr_video
 
@@ -95,11 +95,11 @@ class FlakyCamera:
 
 
 @pytest.fixture
-def fake_tracker() -> Callable[[], FakeTracker]:
-    """Factory of fake trackers; ``made`` lists the trackers it built."""
+def fake_tracker() -> Callable[..., FakeTracker]:
+    """Tracker factory (``TrackerFactory``) of fake trackers; ``made`` lists those it built."""
     made: list[FakeTracker] = []
 
-    def make() -> FakeTracker:
+    def make(regions: tuple[Region, Region] = HALVES) -> FakeTracker:
         made.append(FakeTracker())
         return made[-1]
 

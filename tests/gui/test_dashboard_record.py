@@ -24,7 +24,7 @@ from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
 from synchrony.records import HALVES, Frame, Region, TrackedFrame
 from synchrony.session.store import open_session
-from tests.fixtures.video_files import write_cfr_video
+from tests.fixtures.video_files import FRAME_SIZE_PX, write_cfr_video
 from tests.gui.conftest import FAST, FakeTracker
 from tests.shared import REPO_ROOT, model_dir
 
@@ -82,7 +82,7 @@ def test_record_button_writes_the_tracked_frames_into_a_session(
     assert meta["frames_captured"] >= meta["frames_recorded"]
     assert 15 < meta["fps"] < 35
     assert meta["source"]["kind"] == "file"
-    assert meta["source"]["width_px"] == 640
+    assert (meta["source"]["width_px"], meta["source"]["height_px"]) == FRAME_SIZE_PX  # captured
     assert meta["parameters"]["window_s"] == FAST.window_s
     assert np.isfinite(frames[-1].people[1].pose_xy_norm).any()
 

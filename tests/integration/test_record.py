@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,18 +55,29 @@ def _start(clip: Path, out: Path, *extra: str) -> tuple[subprocess.Popen[bytes],
         [sys.executable, "-m", "synchrony.cli", "record", str(clip), "--out", str(out),
          "--model-dir", str(model_dir()), "--no-progress", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2])
-    deadline = time.monotonic() + 90
-    while not (out / "session.json").exists():
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert time.monotonic() < deadline, "record did not start within 90 s"
-        time.sleep(0.02)
+    _wait_for(proc, lambda: (out / "session.json").exists(), "record did not start")
     return proc, time.monotonic()
+
+
+def _wait_for(proc: subprocess.Popen[bytes], condition: Callable[[], bool], what: str,
+              timeout_s: float = 90.0) -> None:
+    """Poll ``condition`` (every 20 ms) while the recorder runs; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert time.monotonic() < deadline, f"{what} within {timeout_s:g} s"
+        time.sleep(0.02)
+
+
+def _parts(out: Path) -> int:
+    """Landmark parts the recorder has written so far (about one per second)."""
+    return len(list((out / "landmarks").glob("part-*.parquet")))
 
 
 def test_sigkill_loses_at_most_the_last_2_s(clip: Path, tmp_path: Path) -> None:
     out = tmp_path / "s"
     proc, started = _start(clip, out, "--save-video", "--consent-confirmed")
-    time.sleep(5.0)
+    _wait_for(proc, lambda: _parts(out) >= 4, "4 landmark parts were not written")
     proc.kill()  # SIGKILL: no handler, no flushing
     elapsed_s = time.monotonic() - started
     proc.wait(timeout=30)
@@ -87,7 +99,7 @@ def test_sigkill_loses_at_most_the_last_2_s(clip: Path, tmp_path: Path) -> None:
 def test_sigterm_closes_the_session_cleanly(clip: Path, tmp_path: Path) -> None:
     out = tmp_path / "s"
     proc, started = _start(clip, out)
-    time.sleep(3.0)
+    _wait_for(proc, lambda: _parts(out) >= 2, "2 landmark parts were not written")
     proc.send_signal(signal.SIGTERM)
     elapsed_s = time.monotonic() - started
     assert proc.wait(timeout=30) == 0

@@ -15,12 +15,7 @@ import pytest
 from synchrony.calibration.baseline import MOVING_HEAD_LEVEL, baseline_from_frames
 from synchrony.calibration.camera import camera_report
 from synchrony.calibration.detect import Detection, face_detection, pose_detection, strips
-from synchrony.calibration.estimate import (
-    MIN_NOISE_FLOOR,
-    group_people,
-    noise_floor,
-    propose_regions,
-)
+from synchrony.calibration.estimate import group_people, noise_floor, propose_regions
 from synchrony.calibration.profile import (
     CalibrationProfile,
     PersonCalibration,
@@ -32,6 +27,7 @@ from synchrony.calibration.profile import (
 from synchrony.cli import main
 from synchrony.errors import InputError
 from synchrony.records import PersonObservation, Region, TrackedFrame
+from synchrony.signals.registry import get_signal
 from tests.fixtures.tracked import SIZE_PX, person
 
 FLOOR = {"body": 0.02, "head": 0.5, "face": 0.01, "motion": 0.0003}
@@ -268,7 +264,9 @@ def test_noise_floor_is_a_margin_over_the_95th_percentile() -> None:
     x = np.abs(rng.normal(0, 0.01, 100))
     floor = noise_floor(x, "body", 20.0)
     assert floor == pytest.approx(1.5 * np.percentile(x[10:90], 95))
-    assert noise_floor(np.zeros(100), "motion", 20.0) == MIN_NOISE_FLOOR["motion"]
+    # a perfectly still region: the motion rule's lower bound, not 0
+    assert noise_floor(np.zeros(100), "motion", 20.0) == get_signal("motion").noise_floor.minimum
+    assert get_signal("motion").noise_floor.minimum == 1e-6
     assert noise_floor(np.full(100, np.nan), "head", 20.0) is None
 
 

@@ -57,6 +57,40 @@ def test_fisher_z_smoothing_and_boker(table: Path, tmp_path: Path) -> None:
     assert max(values) > 1.0  # Fisher z of r close to 1 exceeds 1
 
 
+@pytest.mark.parametrize("flag", ["--windowing", "--method"])
+def test_windowing_flag_and_its_alias_write_the_same_grid(table: Path, tmp_path: Path,
+                                                         flag: str) -> None:
+    args = ["--fps", "25", "--window-s", "4", "--step-s", "2", "--max-lag-s", "1"]
+    assert main(["wcc", str(table), *args, flag, "boker", "--out",
+                 str(tmp_path / "alias.csv")]) == 0
+    assert main(["wcc", str(table), *args, "--windowing", "boker", "--out",
+                 str(tmp_path / "new.csv")]) == 0
+    assert main(["wcc", str(table), *args, "--out", str(tmp_path / "rmea.csv")]) == 0
+    new = (tmp_path / "new.csv").read_text()
+    assert (tmp_path / "alias.csv").read_text() == new
+    assert (tmp_path / "rmea.csv").read_text() != new  # boker windows differ from rmea's
+    assert (tmp_path / "alias_peaks.csv").read_text() == (tmp_path / "new_peaks.csv").read_text()
+
+
+def test_windowing_and_method_disagreeing_is_exit_2(table: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["wcc", str(table), "--fps", "25", "--window-s", "4", "--step-s", "2",
+                 "--max-lag-s", "1", "--windowing", "rmea", "--method", "boker",
+                 "--out", str(tmp_path / "g.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--windowing and its alias --method disagree" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_help_names_windowing_and_the_alias(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["wcc", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--windowing {rmea,boker}" in out
+    assert "older name of --windowing, kept as an alias" in out
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [

@@ -63,7 +63,11 @@ def _case(name: str) -> tuple[SignalAnalysis, SignalSet]:
     if name == "no_peaks":
         nan = np.full_like(analysis.peaks.peak_lag_s, np.nan)
         peaks = dataclasses.replace(analysis.peaks, peak_lag_s=nan, peak_r=nan)
-        analysis = dataclasses.replace(analysis, peaks=peaks, summary={})
+        wcc = analysis.results["wcc"]
+        windows = dataclasses.replace(wcc.windows, lag_s=nan,
+                                      detail=dataclasses.replace(wcc.detail, peaks=peaks))
+        analysis = dataclasses.replace(
+            analysis, results={"wcc": dataclasses.replace(wcc, windows=windows, summary={})})
     return analysis, _signal_set(a, b)
 
 

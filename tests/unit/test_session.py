@@ -19,7 +19,7 @@ import pytest
 import synchrony.session.store as session_module
 from synchrony.capture.sources import ArraySource, probe_video
 from synchrony.cli import main
-from synchrony.commands.record import Recorder
+from synchrony.live import LiveRunner
 from synchrony.records import (
     HALVES,
     N_BLENDSHAPES,
@@ -29,6 +29,7 @@ from synchrony.records import (
     PersonObservation,
     TrackedFrame,
 )
+from synchrony.session.recorder import SessionRecorder
 from synchrony.session.store import VIDEO_FILE, DiskFullError, SessionWriter, open_session
 
 SIZE_PX = (320, 240)
@@ -292,27 +293,32 @@ class FakeTracker:
 
 
 def _recorder(tmp_path: Path, n_frames: int, part_interval_s: float = 1.0
-              ) -> tuple[Recorder, list[TrackedFrame]]:
+              ) -> tuple[LiveRunner, SessionRecorder, list[TrackedFrame]]:
+    """``record``'s library path: a runner over in-memory frames, the recorder required."""
     frames = coupled_frames(n_frames / 10.0)
     images = [np.full((SIZE_PX[1], SIZE_PX[0], 3), 10 * (k % 20), np.uint8)
               for k in range(n_frames)]
     source = ArraySource(images, [f.timestamp_s for f in frames], fps=10.0)
     writer = SessionWriter(tmp_path / "s", source={}, fps=10.0, video_saved=True,
                            part_interval_s=part_interval_s, clock=StepClock(0.05 + 1e-9))
-    return Recorder(source, FakeTracker(frames), writer, save_video=True, duration_s=None,
-                    progress=False), frames
+    recorder = SessionRecorder(writer, save_video=True, fps_hint=10.0)
+    runner = LiveRunner(source, lambda regions: FakeTracker(frames))
+    runner.add_output(recorder, required=True)
+    return runner, recorder, frames
 
 
 def test_recorder_saves_every_captured_frame_and_counts_drops(tmp_path: Path) -> None:
-    recorder, frames = _recorder(tmp_path, 60)
-    assert recorder.run() == "clean"
-    recorder.writer.update(**recorder.counts())
-    recorder.writer.close()
+    runner, recorder, frames = _recorder(tmp_path, 60)
+    assert runner.run() == "clean"
+    assert recorder.closed
     session = open_session(tmp_path / "s")
     meta = session.metadata
+    assert meta["ended"] == "clean"
     assert meta["frames_captured"] == 60
     assert meta["frames_recorded"] + meta["frames_dropped_by_tracker"] == 60
-    assert [f.index for f in session.frames()] == sorted({f.index for f in session.frames()})
+    recorded = session.frames()
+    assert [f.index for f in recorded] == sorted({f.index for f in recorded})
+    assert_same_frames(recorded, [frames[f.index] for f in recorded])  # a file: not rebased
     assert meta["video_frames_written"] == 60
     assert probe_video(tmp_path / "s" / VIDEO_FILE).n_frames == 60
 
@@ -322,8 +328,9 @@ def test_recorder_stops_on_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyP
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(session_module, "write_parquet_atomic", full)
-    recorder, _ = _recorder(tmp_path, 40, part_interval_s=0.0)
-    assert recorder.run() == "disk full"
+    runner, recorder, _ = _recorder(tmp_path, 40, part_interval_s=0.0)
+    assert runner.run() == "disk full"
+    assert isinstance(runner.failure, DiskFullError)
     assert recorder.writer.closed
     meta = json.loads((tmp_path / "s" / "session.json").read_text())
     assert meta["ended"] == "disk full"

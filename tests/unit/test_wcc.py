@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from synchrony.engine.wcc import fisher_z, windowed_xcorr
+from synchrony.engine.wcc import check_parameters, fisher_z, windowed_xcorr
 
 
 def _pearson_pairwise(x: np.ndarray, y: np.ndarray) -> float:
@@ -137,6 +137,8 @@ def test_fisher_z_clips_like_rmea() -> None:
         ({"fs_hz": float("nan")}, "fs_hz must be finite"),
         ({"window_s": 100}, "at least one window plus the maximum lag"),
         ({"method": "pearson"}, "method must be one of rmea, boker, got 'pearson'"),
+        ({"windowing": "pearson"}, "windowing must be one of rmea, boker, got 'pearson'"),
+        ({"windowing": "rmea", "method": "boker"}, "windowing and its alias method disagree"),
     ],
 )
 def test_bad_parameters_name_argument_expected_and_got(kwargs: dict, message: str) -> None:
@@ -162,3 +164,39 @@ def test_boker_allows_lag_equal_to_window_like_wcc_defaults() -> None:
     res = windowed_xcorr(x, np.roll(x, 2), fs_hz=25, window_s=2, step_s=0.04, max_lag_s=2,
                          method="boker")
     assert res.r.shape == (300 - 100, 101)
+
+
+@pytest.mark.parametrize("windowing", ["rmea", "boker"])
+def test_windowing_and_its_alias_method_give_identical_grids(windowing: str) -> None:
+    rng = np.random.default_rng(5)
+    a = _smooth_noise(rng, 400)
+    b = np.roll(a, 4) + 0.3 * rng.normal(size=a.size)
+    b[100:120] = np.nan
+    kw = {"fs_hz": 20.0, "window_s": 3.0, "step_s": 0.5, "max_lag_s": 1.0}
+    new = windowed_xcorr(a, b, windowing=windowing, **kw)  # type: ignore[arg-type]
+    old = windowed_xcorr(a, b, method=windowing, **kw)  # type: ignore[arg-type]
+    both = windowed_xcorr(a, b, windowing=windowing, method=windowing, **kw)  # type: ignore[arg-type]
+    for res in (old, both):
+        np.testing.assert_array_equal(res.r, new.r)
+        np.testing.assert_array_equal(res.window_start_s, new.window_start_s)
+    assert new.windowing == new.method == windowing
+    other = windowed_xcorr(a, b, windowing="boker" if windowing == "rmea" else "rmea", **kw)
+    assert other.r.shape != new.r.shape or not np.array_equal(other.r, new.r, equal_nan=True)
+
+
+def test_default_windowing_is_rmea() -> None:
+    x = np.sin(np.arange(200) / 4.0)
+    assert windowed_xcorr(x, np.roll(x, 3), fs_hz=10, window_s=4, step_s=1,
+                          max_lag_s=1).windowing == "rmea"
+
+
+def test_check_parameters_takes_windowing_and_its_alias() -> None:
+    kw = {"fs_hz": 10.0, "window_s": 2.0, "step_s": 1.0, "max_lag_s": 2.0}
+    assert check_parameters(100, windowing="boker", **kw) == (20, 10, 20)
+    assert check_parameters(100, method="boker", **kw) == (20, 10, 20)
+    with pytest.raises(ValueError, match="max_lag_s must be shorter than window_s"):
+        check_parameters(100, windowing="rmea", **kw)
+    with pytest.raises(ValueError, match="windowing and its alias method disagree"):
+        check_parameters(100, windowing="boker", method="rmea", **kw)
+    with pytest.raises(ValueError, match="windowing must be one of rmea, boker"):
+        check_parameters(100, windowing="pearson", **kw)

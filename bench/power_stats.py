@@ -1,0 +1,196 @@
+"""Candidate session statistics, lag estimators and surrogate tests for the power study.
+
+Everything is derived from one WCC grid (window x lag Pearson r, ``synchrony.wcc``), so a
+surrogate costs one grid and one Boker peak picking, whatever the number of candidates.
+Sign convention: at lag > 0 **A leads and B follows**.
+
+Statistics (larger = more synchrony):
+
+``mean_abs_peak_r``     today's: mean over windows of the largest |r| over lags.
+``profile_peak_abs_z``  the lag profile (mean Fisher z per lag over all windows, rMEA's lag
+                        plot, SUSY-like), then the largest |.| over lags.
+``profile_peak_z``      the same, signed: the largest mean z over lags (in-phase only).
+``mean_boker_peak_r``   mean over windows of the Boker et al. (2002) peak r nearest lag 0.
+``grand_mean_abs_z``    rMEA's grand average: mean |z| over the whole grid.
+
+Lag estimators (seconds, > 0: A leads):
+
+``median_boker_lag_s``         today's: median of the per-window Boker peak lags.
+``profile_argmax_lag_s``       argmax of |lag profile|, refined by a parabola through the
+                               peak and its two neighbours (sub-sample).
+``profile_argmax_z_lag_s``     the same on the signed profile (largest mean z).
+``median_window_argmax_lag_s`` median over windows of the lag of the largest |r|.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from synchrony.surrogates import surrogate_test
+from synchrony.wcc import WccResult, fisher_z, pick_peaks, windowed_xcorr
+
+STATISTICS = ("mean_abs_peak_r", "profile_peak_abs_z", "profile_peak_z", "mean_boker_peak_r",
+              "grand_mean_abs_z")
+LAG_ESTIMATORS = ("median_boker_lag_s", "profile_argmax_lag_s", "profile_argmax_z_lag_s",
+                  "median_window_argmax_lag_s")
+SCHEMES = ("circular_shift", "segment_shuffle")
+TODAY_STATISTIC = "mean_abs_peak_r"
+TODAY_LAG = "median_boker_lag_s"
+
+
+@dataclass(frozen=True, slots=True)
+class WccSettings:
+    """The product's analysis settings (``synchrony analyze`` defaults), seconds."""
+
+    window_s: float = 5.0
+    step_s: float = 0.5
+    max_lag_s: float = 2.0
+    method: str = "rmea"
+
+    @property
+    def span_s(self) -> float:
+        """One window plus the largest lag: the reach of one grid row."""
+        return self.window_s + self.max_lag_s
+
+    def grid(self, a: np.ndarray, b: np.ndarray, fs_hz: float) -> WccResult:
+        """The WCC grid of (A, B)."""
+        return windowed_xcorr(a, b, fs_hz=fs_hz, window_s=self.window_s, step_s=self.step_s,
+                              max_lag_s=self.max_lag_s, method=self.method)  # type: ignore[arg-type]
+
+    def min_shift_s(self, duration_s: float) -> float:
+        """Smallest circular shift, as ``analyze`` chooses it: min(window + lag, duration / 4)."""
+        return min(self.span_s, duration_s / 4)
+
+    def segment_s(self, duration_s: float) -> float:
+        """Segment length for shuffling, as ``analyze`` chooses it (``shuffle_segment_s``)."""
+        return max(self.span_s, min(max(30.0, 4 * self.span_s), duration_s / 4))
+
+
+def lag_profile(r: np.ndarray) -> np.ndarray:
+    """(n_lags,) mean Fisher z per lag over the windows (NaN cells left out)."""
+    z = fisher_z(r)
+    finite = np.isfinite(z)
+    count = finite.sum(axis=0)
+    total = np.where(finite, z, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _nanmean(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else math.nan
+
+
+def _nanmax(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.max()) if x.size else math.nan
+
+
+def session_statistics(res: WccResult) -> dict[str, float]:
+    """Every candidate statistic of one grid (NaN where undefined)."""
+    r = res.r
+    finite = np.isfinite(r)
+    row_max = np.where(finite, np.abs(r), -np.inf).max(axis=1, initial=-np.inf)
+    profile = lag_profile(r)
+    peaks = pick_peaks(res)
+    return {
+        "mean_abs_peak_r": _nanmean(np.where(finite.any(axis=1), row_max, np.nan)),
+        "profile_peak_abs_z": _nanmax(np.abs(profile)),
+        "profile_peak_z": _nanmax(profile),
+        "mean_boker_peak_r": _nanmean(peaks.peak_r),
+        "grand_mean_abs_z": _nanmean(np.abs(fisher_z(r))),
+    }
+
+
+def parabolic_offset(values: np.ndarray, index: int) -> float:
+    """Sub-sample offset (-0.5 … 0.5) of a peak at ``index`` from a parabola through 3 points.
+
+    0 at the edges or when the three points are not a proper maximum.
+    """
+    if index <= 0 or index >= len(values) - 1:
+        return 0.0
+    y0, y1, y2 = values[index - 1], values[index], values[index + 1]
+    curvature = y0 - 2.0 * y1 + y2
+    if not (np.isfinite(curvature) and curvature < 0):
+        return 0.0
+    return float(np.clip(0.5 * (y0 - y2) / curvature, -0.5, 0.5))
+
+
+def _profile_argmax_s(values: np.ndarray, lags_s: np.ndarray) -> float:
+    if not np.isfinite(values).any():
+        return math.nan
+    j = int(np.nanargmax(values))
+    step_s = float(lags_s[1] - lags_s[0]) if len(lags_s) > 1 else 0.0
+    return float(lags_s[j]) + parabolic_offset(values, j) * step_s
+
+
+def lag_estimates(res: WccResult) -> dict[str, float]:
+    """Every candidate session lag estimate of one grid, seconds (> 0: A leads)."""
+    peaks = pick_peaks(res)
+    boker = peaks.peak_lag_s[np.isfinite(peaks.peak_lag_s)]
+    profile = lag_profile(res.r)
+    full = np.isfinite(res.r).any(axis=1)
+    absr = np.where(np.isfinite(res.r), np.abs(res.r), -np.inf)
+    window_lags = res.lags_s[np.argmax(absr[full], axis=1)] if full.any() else np.zeros(0)
+    return {
+        "median_boker_lag_s": float(np.median(boker)) if boker.size else math.nan,
+        "profile_argmax_lag_s": _profile_argmax_s(np.abs(profile), res.lags_s),
+        "profile_argmax_z_lag_s": _profile_argmax_s(profile, res.lags_s),
+        "median_window_argmax_lag_s": float(np.median(window_lags)) if window_lags.size
+        else math.nan,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeResult:
+    """One surrogate test of every statistic against the same surrogates.
+
+    Attributes
+    ----------
+    scheme : "circular_shift" or "segment_shuffle".
+    n_grids : grids computed (observed + surrogates).
+    observed, null_mean, p : statistic -> value; ``p = (1 + #{null >= observed}) / (n + 1)``
+        over the surrogates where that statistic is finite (as ``surrogate_test``).
+    n : statistic -> surrogates used.
+    """
+
+    scheme: str
+    n_grids: int
+    observed: dict[str, float]
+    null_mean: dict[str, float]
+    p: dict[str, float]
+    n: dict[str, int]
+
+
+def surrogate_test_all(a: np.ndarray, b: np.ndarray, *, fs_hz: float, settings: WccSettings,
+                        scheme: str, n_surrogates: int, seed: int) -> SchemeResult:
+    """Surrogate-test every candidate statistic with ``surrogate_test``'s rearrangements.
+
+    The statistic passed to ``surrogate_test`` computes the grid once and records every
+    candidate; its first call is the observed pair, the others are the surrogates.
+    """
+    values: list[dict[str, float]] = []
+
+    def record(x: np.ndarray, y: np.ndarray) -> float:
+        stats = session_statistics(settings.grid(x, y, fs_hz))
+        values.append(stats)
+        return stats[TODAY_STATISTIC]
+
+    duration_s = len(a) / fs_hz
+    surrogate_test(a, b, fs_hz=fs_hz, statistic=record, method=scheme,  # type: ignore[arg-type]
+                   n_surrogates=n_surrogates, min_shift_s=settings.min_shift_s(duration_s),
+                   segment_s=settings.segment_s(duration_s), seed=seed)
+    observed, null = values[0], values[1:]
+    out_p, out_mean, out_n = {}, {}, {}
+    for name in STATISTICS:
+        obs = observed[name]
+        vals = np.array([v[name] for v in null], dtype=float)
+        vals = vals[np.isfinite(vals)]
+        out_n[name] = int(vals.size)
+        out_mean[name] = float(vals.mean()) if vals.size else math.nan
+        out_p[name] = ((1 + int(np.count_nonzero(vals >= obs))) / (vals.size + 1)
+                       if vals.size and math.isfinite(obs) else math.nan)
+    return SchemeResult(scheme, len(values), observed, out_mean, out_p, out_n)

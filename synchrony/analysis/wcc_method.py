@@ -1,0 +1,132 @@
+"""Windowed cross-correlation (WCC) as a synchrony method: the built-in method ``"wcc"``.
+
+Per signal:
+
+- ``windowed_xcorr`` of A's and B's series on the signal grid, in the windowing of
+  ``AnalysisParameters.windowing`` (rMEA windows by default);
+- per window, the **strength** is the largest |r| over lags (``window_abs_max``) and the
+  **lag** is the Boker et al. (2002) peak lag (``pick_peaks``; NaN where no peak);
+- the **session statistic** is ``mean_abs_peak_r``: the mean over windows of the largest
+  |r| over lags -- the session's synchrony strength, and the statistic the surrogate test
+  compares (B circularly shifted against A, by default). It is set in one place,
+  ``WccMethod.statistic``;
+- the summary block is the ``summary.json`` contract block (:func:`summarize`): ``leader``
+  is ``"A"``/``"B"`` only if the test is significant (p < 0.05) and the median peak lag is
+  at least one grid sample away from 0; otherwise ``"none"``.
+
+Window times: a window runs from the start of its lag-0 window for ``window_s``; its lags
+reach ``max_lag_s`` beyond. Sign convention: lag > 0 means A leads and B follows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from synchrony.analysis.methods import (
+    AnalysisParameters,
+    MethodResult,
+    MethodWindows,
+    SessionStatistic,
+    register_method,
+    surrogate_block,
+    verdict,
+)
+from synchrony.engine.peaks import PeakResult, pick_peaks
+from synchrony.engine.surrogates import Statistic, SurrogateTest, mean_abs_peak_r_statistic
+from synchrony.engine.wcc import WccResult, mean_abs_peak_r, window_abs_max, windowed_xcorr
+
+
+@dataclass(frozen=True, slots=True)
+class WccDetail:
+    """What WCC keeps beyond strength and lag.
+
+    Attributes
+    ----------
+    grid : the window x lag grid of Pearson r.
+    peaks : Boker peak lag (s) and peak r of each window.
+    window_abs_max_r : (n_windows,) largest |r| over lags, NaN if none (= the strength).
+    """
+
+    grid: WccResult
+    peaks: PeakResult
+    window_abs_max_r: np.ndarray
+
+
+def _mean_abs_peak_r(fs_hz: float, params: AnalysisParameters) -> Statistic:
+    return mean_abs_peak_r_statistic(fs_hz, params.window_s, params.step_s, params.max_lag_s,
+                                     windowing=params.windowing)
+
+
+MEAN_ABS_PEAK_R = SessionStatistic(
+    name="mean_abs_peak_r",
+    description="mean over WCC windows of the largest |r| over lags",
+    build=_mean_abs_peak_r,
+)
+
+
+class WccMethod:
+    """Windowed cross-correlation with Boker peak picking (see the module docstring)."""
+
+    name = "wcc"
+    #: The session statistic the surrogate test compares: swap it here.
+    statistic = MEAN_ABS_PEAK_R
+
+    def windows(self, a: np.ndarray, b: np.ndarray, *, fs_hz: float,
+                params: AnalysisParameters) -> MethodWindows:
+        """WCC grid, peaks and per-window strength (largest |r|) and lag (Boker peak)."""
+        grid = windowed_xcorr(a, b, fs_hz=fs_hz, window_s=params.window_s,
+                              step_s=params.step_s, max_lag_s=params.max_lag_s,
+                              windowing=params.windowing)
+        peaks = pick_peaks(grid)
+        abs_max = window_abs_max(grid.r)
+        return MethodWindows(window_start_s=grid.window_start_s,
+                             window_end_s=grid.window_start_s + grid.window_s,
+                             strength=abs_max, lag_s=peaks.peak_lag_s,
+                             detail=WccDetail(grid, peaks, abs_max))
+
+    def summarize(self, result: MethodResult) -> dict[str, object]:
+        """The ``summary.json`` block of one signal (:func:`summarize`)."""
+        detail: WccDetail = result.detail
+        return summarize(detail.grid, detail.peaks, detail.window_abs_max_r, result.surrogate,
+                         grid_hz=result.fs_hz)
+
+
+def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
+              test: SurrogateTest | None, *, grid_hz: float) -> dict[str, object]:
+    """The ``summary.json`` block of one signal (see ARCHITECTURE.md, contract)."""
+    found = np.isfinite(peaks.peak_lag_s)
+    lags = peaks.peak_lag_s[found]
+    median_lag = float(np.median(lags)) if lags.size else math.nan
+    n_found = int(found.sum())
+    lead_fraction = {
+        "A": float(np.mean(lags > 0)) if n_found else math.nan,
+        "B": float(np.mean(lags < 0)) if n_found else math.nan,
+    }
+    leader, who_leads = verdict(median_lag, test, grid_hz=grid_hz)
+    return {
+        "mean_abs_peak_r": mean_abs_peak_r(res.r),
+        "median_peak_lag_s": median_lag,
+        "median_peak_r": float(np.nanmedian(peaks.peak_r)) if n_found else math.nan,
+        "leader": leader,
+        "who_leads": who_leads,
+        "lead_fraction": lead_fraction,
+        "n_windows": int(len(abs_max)),
+        "n_windows_with_peak": n_found,
+        "surrogate": surrogate_block(test),
+    }
+
+
+def not_computed_summary(reason: str) -> dict[str, object]:
+    """A signal's summary block when no synchrony could be computed (keys kept, values null)."""
+    return {
+        "mean_abs_peak_r": math.nan, "median_peak_lag_s": math.nan, "median_peak_r": math.nan,
+        "leader": "none", "who_leads": f"not computed: {reason}",
+        "lead_fraction": {"A": math.nan, "B": math.nan}, "n_windows": 0,
+        "n_windows_with_peak": 0, "surrogate": surrogate_block(None),
+    }
+
+
+WCC = register_method(WccMethod())

@@ -1,0 +1,32 @@
+"""The short text report of an analysis, one line per signal (for the command line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def summary_lines(summary: dict[str, Any], out: Path) -> list[str]:
+    """One line per signal, one per warning, then where the results are.
+
+    Parameters
+    ----------
+    summary : the ``summary.json`` record (schema ``synchrony.summary/1``).
+    out : the output directory, named in the last line.
+
+    Returns
+    -------
+    Lines without newlines, e.g. ``"  head: mean |peak r| 0.73, median lag +0.50 s,
+    p = 0.005: B follows A by 0.50 s"``.
+    """
+    lines = []
+    for name, block in summary["signals"].items():
+        if not block["n_windows"]:
+            lines.append(f"{name:>6}: {block['who_leads']}")
+            continue
+        lines.append(f"{name:>6}: mean |peak r| {block['mean_abs_peak_r']:.2f}, "
+                     f"median lag {block['median_peak_lag_s']:+.2f} s, "
+                     f"p = {block['surrogate']['p']:.3f}: {block['who_leads']}")
+    lines.extend(f"warning: {warning}" for warning in summary["warnings"])
+    lines.append(f"results in {out}")
+    return lines
