@@ -24,7 +24,7 @@ demo: install
 	@echo "Results: $(DEMO_OUT)/summary.json and the plots beside it"
 
 lint: install-dev
-	$(BIN)/ruff check synchrony gui calibration tests bench sample_videos
+	$(BIN)/ruff check synchrony gui calibration tests bench sample_videos scripts setup.py
 	$(BIN)/mypy
 	$(BIN)/python scripts/lint_imports.py
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def load_calibration(path: Path, size_px: tuple[int, int] | None
                      ) -> tuple[dict[str, Any], tuple[Region, Region], dict[str, str | None]]:
-    """The profile as a dict, its (A, B) regions and roles (via ``load_profile``)."""
+    """Load the profile as a dict, its (A, B) regions and roles (via ``load_profile``)."""
     from .profile import load_profile
 
     profile = load_profile(path)

@@ -76,7 +76,7 @@ class Baseline:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The profile's ``baseline`` block (how the floor was measured).
+        """Return the profile's ``baseline`` block (how the floor was measured).
 
         ``percentile`` and ``margin`` are the defaults; ``noise_floor_rules`` holds each
         measured signal's own rule (percentile, margin, lower bound) from the registry.

@@ -47,7 +47,7 @@ def measured_fps(timestamps_s: Sequence[float]) -> float | None:
 
 def camera_report(*, images: Sequence[np.ndarray], timestamps_s: Sequence[float],
                   claimed_fps: float | None, source: str) -> dict[str, Any]:
-    """The profile's ``camera`` block.
+    """Build the profile's ``camera`` block.
 
     Parameters
     ----------

@@ -95,7 +95,7 @@ def strips(widths: Sequence[float] = DEFAULT_STRIP_WIDTHS) -> list[tuple[float, 
 
 def _inside_strip(xs_px: np.ndarray, strip_px: tuple[int, int], frame_w: int,
                   margin_px: float) -> bool:
-    """True unless the points come within ``margin_px`` of an inner (cut) edge of the strip."""
+    """Return True unless the points come within ``margin_px`` of an inner (cut) strip edge."""
     x0, x1 = strip_px
     left_ok = x0 == 0 or xs_px.min() >= x0 + margin_px
     right_ok = x1 >= frame_w or xs_px.max() <= x1 - margin_px
@@ -103,7 +103,7 @@ def _inside_strip(xs_px: np.ndarray, strip_px: tuple[int, int], frame_w: int,
 
 
 def pose_detection(xy_px: np.ndarray, visibility: np.ndarray, frame: int) -> Detection | None:
-    """A :class:`Detection` from one skeleton (33 landmarks in full-frame pixels), or None.
+    """Return a :class:`Detection` from one skeleton (33 landmarks in full-frame pixels), or None.
 
     None when a shoulder or every head landmark is not visible.
     """
@@ -127,7 +127,7 @@ def pose_detection(xy_px: np.ndarray, visibility: np.ndarray, frame: int) -> Det
 
 
 def face_detection(xy_px: np.ndarray, frame: int) -> Detection | None:
-    """A :class:`Detection` from one face mesh (478 points in full-frame pixels), or None."""
+    """Return a :class:`Detection` from one face mesh (478 points in full-frame pixels), or None."""
     x0, y0 = xy_px.min(axis=0)
     x1, y1 = xy_px.max(axis=0)
     if x1 - x0 <= 1.0:

@@ -289,7 +289,7 @@ def noise_floor(series: np.ndarray, signal: str, grid_hz: float) -> float | None
 
 
 def noise_floors(signals: SignalSet) -> dict[str, dict[str, float | None]]:
-    """``{"A": {signal: floor}, "B": …}`` from the signals of a still stretch.
+    """Measure the floors ``{"A": {signal: floor}, "B": …}`` from the signals of a still stretch.
 
     Every registered signal the SignalSet holds, in the table's order.
     """

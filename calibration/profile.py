@@ -86,7 +86,7 @@ log = logging.getLogger(__name__)
 
 
 def units_block() -> dict[str, Any]:
-    """The profile's ``units`` block: regions, body scale and every registered signal."""
+    """Return the profile's ``units`` block: regions, body scale and every registered signal."""
     return {
         "region": "[x0, y0, x1, y1] as fractions of the frame width (x) and height (y)",
         "body_scale": "shoulder width (MediaPipe shoulder landmarks) / frame width",
@@ -181,12 +181,12 @@ class CalibrationProfile:
                 if c.body_scale}
 
     def noise_floor(self) -> dict[str, dict[str, float]]:
-        """``{"A": {signal: level}, "B": …}`` with only the measured, positive levels."""
+        """Return ``{"A": {signal: level}, "B": …}`` with only the measured, positive levels."""
         return {p: {name: float(v) for name, v in c.noise_floor.items() if v}
                 for p, c in self.people.items()}
 
     def frame_size_warning(self, width_px: int, height_px: int) -> str | None:
-        """A warning if a video of this size does not share the calibration's aspect ratio."""
+        """Return a warning if a video of this size has another aspect ratio than the profile."""
         cw, ch = self.frame_size_px
         ratio = (width_px / height_px) / (cw / ch)
         if abs(ratio - 1.0) > MAX_ASPECT_MISMATCH:
@@ -196,19 +196,19 @@ class CalibrationProfile:
 
     # -- edits (return new profiles)
     def with_roles(self, role_a: str | None, role_b: str | None) -> CalibrationProfile:
-        """The same profile with new roles (empty text = no role)."""
+        """Return the same profile with new roles (empty text = no role)."""
         roles = {"A": role_a or None, "B": role_b or None}
         return replace(self, people={p: replace(c, role=roles[p])
                                      for p, c in self.people.items()})
 
     def with_regions(self, region_a: Region, region_b: Region) -> CalibrationProfile:
-        """The same profile with new regions (validated)."""
+        """Return the same profile with new regions (validated)."""
         regions = {"A": region_a, "B": region_b}
         return replace(self, people={p: replace(c, region=regions[p])
                                      for p, c in self.people.items()})
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document (contract layout, see the module docstring)."""
+        """Return the JSON document (contract layout, see the module docstring)."""
         return {
             "schema": f"synchrony.calibration/{self.schema_version}",
             "people": {p: self.people[p].to_dict() for p in PERSONS},

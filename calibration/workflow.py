@@ -192,7 +192,7 @@ def calibrate_source(open_source: SourceOpener, models: ModelPaths, *,
                      baseline_s: float = DEFAULT_BASELINE_S,
                      roles: tuple[str | None, str | None] = (None, None),
                      say: Callable[[str], None] = lambda text: None) -> CalibrationProfile:
-    """The non-interactive calibration: proposal, baseline (if ``baseline_s`` > 0), profile.
+    """Run the non-interactive calibration: proposal, baseline (if ``baseline_s`` > 0), profile.
 
     Parameters
     ----------

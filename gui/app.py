@@ -56,15 +56,17 @@ class MonitorConfig:
 
 
 def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str) -> TrackerFactory:
-    """A factory that finds the bundles when the tracking thread starts (no download)."""
+    """Return a factory that finds the bundles when the tracking thread starts (no download)."""
     return tracker_factory(model_dir, pose_variant, allow_download=False, lazy=True)
 
 
 def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame], parameters: LiveParameters,
                   *, labels: tuple[str, str] = ("A", "B"),
                   body_scale_px: Mapping[str, float] | None = None) -> LivePipeline:
-    """A pipeline with the dashboard's defaults (20 Hz grid, 60 s of history), updated by
-    the session's analysis thread."""
+    """Make a pipeline with the dashboard's defaults (20 Hz grid, 60 s of history).
+
+    It does not update itself: the session's analysis thread updates it.
+    """
     return LivePipeline(window_s=parameters.window_s, step_s=parameters.step_s,
                         max_lag_s=parameters.max_lag_s, signal=parameters.signal,
                         body_scale_px=body_scale_px, labels=labels,
@@ -72,14 +74,14 @@ def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame], parameters: LivePa
 
 
 def person_labels(roles: Mapping[str, str | None]) -> tuple[str, str]:
-    """``("A (therapist)", "B")``: the IDs with their roles, where set."""
+    """Label the IDs with their roles, where set: ``("A (therapist)", "B")``."""
     a, b = (f"{p} ({roles[p]})" if roles.get(p) else p for p in PERSONS)
     return a, b
 
 
 def build_window(config: MonitorConfig, tracker_factory: TrackerFactory | None = None
                  ) -> MainWindow:
-    """The main window around a fresh session (not started, not shown).
+    """Build the main window around a fresh session (not started, not shown).
 
     ``tracker_factory`` builds a tracker for the (A, B) regions on the tracking thread
     (``synchrony.capture.factory.TrackerFactory``; default: MediaPipe, bundles found then).

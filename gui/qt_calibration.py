@@ -90,7 +90,7 @@ class RegionEditor(ImagePane):
         self._place_labels()
 
     def regions(self) -> tuple[Region, Region]:
-        """The rectangles as normalised (A, B) regions, clipped to the frame."""
+        """Return the rectangles as normalised (A, B) regions, clipped to the frame."""
         w, h = self._size
         out = []
         for roi in self.rois:
@@ -290,7 +290,7 @@ class CalibrationWizard(QtWidgets.QWidget):
         return a, b
 
     def profile(self) -> CalibrationProfile:
-        """The profile as currently edited (raises InputError if the regions break a rule)."""
+        """Return the profile as currently edited (InputError if the regions break a rule)."""
         return build_profile(self.proposal, self.baseline, regions=self.editor.regions(),
                              roles=self.roles())
 

@@ -1,5 +1,7 @@
-"""Controls: source picker, start/stop, record and the live parameters (window, step, lag,
-signal)."""
+"""Controls: source picker, start/stop, record and the live parameters.
+
+The live parameters are the window, step, maximum lag and signal.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +30,12 @@ def _spin(name: str, value: float, low: float, high: float, step: float,
 
 
 class ControlPanel(QtWidgets.QWidget):
-    """Emits ``start_requested(SourceChoice)``, ``stop_requested()``, ``record_requested()``
+    """The control panel: source picker, Start/Stop and Record buttons, live parameters.
+
+    Emits ``start_requested(SourceChoice)``, ``stop_requested()``, ``record_requested()``
     (Record button: start or stop recording) and ``parameters_edited(LiveParameters)``
-    (debounced by 300 ms)."""
+    (debounced by 300 ms).
+    """
 
     start_requested = QtCore.pyqtSignal(object)
     stop_requested = QtCore.pyqtSignal()
@@ -127,12 +132,12 @@ class ControlPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ state
     def parameters(self) -> LiveParameters:
-        """The parameters as currently entered."""
+        """Return the parameters as currently entered."""
         return LiveParameters(self.window_spin.value(), self.step_spin.value(),
                               self.max_lag_spin.value(), str(self.signal.currentData()))
 
     def signal_names(self) -> list[str]:
-        """The signals the picker offers, in its order (keys 1-9 choose the first nine)."""
+        """Return the signals the picker offers, in its order (keys 1-9 choose the first nine)."""
         return [str(self.signal.itemData(i)) for i in range(self.signal.count())]
 
     def set_signal(self, name: str) -> None:
@@ -150,7 +155,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.signal.setCurrentIndex(index)
 
     def source(self) -> SourceChoice:
-        """The source as currently entered."""
+        """Return the source as currently entered."""
         kind = str(self.kind.currentData())
         if kind == "camera":
             return SourceChoice("camera", self.camera.value())

@@ -156,8 +156,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._start(source)
 
     def _start(self, source: SourceChoice | None, record_to: Path | None = None) -> None:
-        """Start ``source`` (default: the picker's), recorded from its first frame into
-        ``record_to`` if given."""
+        """Start ``source`` (default: the picker's).
+
+        If ``record_to`` is given, the run is recorded into it from its first frame.
+        """
         source = source or self.controls.source()
         self.controls.set_source(source)
         self._version = self._data_version = -1
@@ -196,9 +198,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def start_recording(self, path: Path | None = None,
                         source: SourceChoice | None = None) -> bool:
-        """Record into ``path`` (default: ``next_recording_dir`` or a new timestamped
-        directory); False if refused (see banner). When nothing runs, ``source`` (default:
-        the picker's) is started and recorded from its first frame."""
+        """Record into ``path`` (default: ``next_recording_dir`` or a new timestamped folder).
+
+        Returns False if refused (see banner). When nothing runs, ``source`` (default: the
+        picker's) is started and recorded from its first frame.
+        """
         if path is None:
             path, self.next_recording_dir = self.next_recording_dir, None
         path = path or new_recording_dir()

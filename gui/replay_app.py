@@ -39,7 +39,7 @@ class ReplayConfig:
 
 
 def build_replay_window(session: Session, config: ReplayConfig) -> ReplayWindow:
-    """The replay window for an opened session, at ``config.start_s`` (not shown)."""
+    """Build the replay window for an opened session, at ``config.start_s`` (not shown)."""
     window = ReplayWindow(ReplayModel(session), signal=config.signal, speed=config.speed)
     window.resize(*config.window_size)
     window.seek(config.start_s)

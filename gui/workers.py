@@ -69,7 +69,7 @@ class SourceChoice:
         return f"{self.kind} {self.value}"
 
     def session_block(self) -> dict[str, Any]:
-        """The ``source`` block of a recorded session (size and rate come from the frames)."""
+        """Return a recorded session's ``source`` block (size and rate come from the frames)."""
         block: dict[str, Any] = {"kind": self.kind, "description": self.describe()}
         if self.kind == "file":
             block["path"] = str(Path(str(self.value)).resolve())
@@ -85,8 +85,10 @@ class SourceChoice:
 
 
 class _RunBridge(QtCore.QObject):
-    """A runner output that re-emits what the runner reports as Qt signals (queued to the
-    GUI thread, since they are emitted from the runner's threads)."""
+    """A runner output that re-emits what the runner reports as Qt signals.
+
+    The signals are queued to the GUI thread, since they are emitted from the runner's threads.
+    """
 
     status = QtCore.pyqtSignal(str, str, str)  # key, level ("" clears), text
     record_ready = QtCore.pyqtSignal(object)  # TrackedFrame
@@ -103,7 +105,7 @@ class _RunBridge(QtCore.QObject):
         self.status.emit(key, level, text)
 
     def close(self, ended: str) -> None:
-        """The run ended (the thread that ended it)."""
+        """Emit ``finished``: the run ended (called on the thread that ended it)."""
         self.finished.emit(ended)
 
 
@@ -188,8 +190,10 @@ class LiveSession(QtCore.QObject):
         self.running_changed.emit(True)
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S, ended: str = "clean") -> None:
-        """Stop the run and wait for its threads (the tracker is closed by its thread),
-        then close the recording, if any, with ``ended``."""
+        """Stop the run and wait for its threads (the tracker is closed by its thread).
+
+        Then close the recording, if any, with ``ended``.
+        """
         runner, self.runner = self.runner, None
         if runner is None:
             self.stop_recording(ended)
@@ -254,7 +258,7 @@ class LiveSession(QtCore.QObject):
         self.messages_changed.emit()
 
     def _current(self) -> bool:
-        """The signal comes from the current run (not one already stopped)."""
+        """Tell whether the signal comes from the current run (not one already stopped)."""
         return self._bridge is not None and self.sender() is self._bridge
 
     @QtCore.pyqtSlot(str, str, str)
@@ -275,7 +279,7 @@ class LiveSession(QtCore.QObject):
 
     @QtCore.pyqtSlot(str)
     def _on_finished(self, ended: str) -> None:
-        """The run ended by itself (end of the video, tracker failure, source lost)."""
+        """Handle the run ending by itself (end of the video, tracker failure, source lost)."""
         if not self._current():
             return
         bridge, self._bridge, self.runner = self._bridge, None, None

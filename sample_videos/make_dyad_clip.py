@@ -409,7 +409,7 @@ def _texture(rng: np.random.Generator, size: tuple[int, int], cell_px: int,
 
 
 def _scene(size: tuple[int, int], seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Static scenery: a softly lit, slightly textured wall and a wooden desk in front.
+    """Draw the static scenery: a softly lit, slightly textured wall and a wooden desk in front.
 
     Returns
     -------

@@ -26,7 +26,7 @@ BOX_W, BOX_H, GAP_X, GAP_Y = 2.6, 0.8, 0.3, 0.3
 
 
 def layers() -> list[list[str]]:
-    """The rooms of the layers contract, top layer first."""
+    """Return the rooms of the layers contract, top layer first."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     contract = next(c for c in config["tool"]["importlinter"]["contracts"]
                     if c["type"] == "layers")
@@ -35,7 +35,7 @@ def layers() -> list[list[str]]:
 
 
 def room_edges(rooms: list[str]) -> set[tuple[str, str]]:
-    """(importer room, imported room) pairs found in the code."""
+    """Find the (importer room, imported room) pairs in the code."""
     import grimp
 
     with installed_layout() as tmp:

@@ -24,7 +24,7 @@ MAPPED = {"gui": "gui", "calibration": "calibration"}  # synchrony.<name> <- <fo
 
 @contextlib.contextmanager
 def installed_layout() -> Iterator[str]:
-    """A temporary folder holding ``synchrony/`` as it installs; yields the folder."""
+    """Yield a temporary folder holding ``synchrony/`` as it installs."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     with tempfile.TemporaryDirectory(prefix="synchrony-lint-") as tmp:
         package = Path(tmp) / "synchrony"
@@ -40,7 +40,7 @@ def main() -> int:
         env = dict(os.environ, PYTHONPATH=tmp)
         lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) \
             or "lint-imports"
-        return subprocess.call([lint, "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+        return subprocess.call([lint, "--no-cache", str(ROOT / "pyproject.toml")],
                                cwd=tmp, env=env)
 
 

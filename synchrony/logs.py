@@ -53,4 +53,4 @@ def configure(*, verbose: bool = False, quiet: bool = False) -> None:
     handler.setFormatter(_Formatter())
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
+

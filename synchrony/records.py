@@ -71,7 +71,7 @@ class Region:
         return x0, y0, min(x1, width), min(y1, height)
 
     def contains(self, x_norm: float, y_norm: float) -> bool:
-        """True if the point (full-frame normalised) lies inside the region."""
+        """Return True if the point (full-frame normalised) lies inside the region."""
         return bool(self.x0 <= x_norm <= self.x1 and self.y0 <= y_norm <= self.y1)
 
     def as_list(self) -> list[float]:
@@ -139,6 +139,10 @@ class TrackedFrame:
 class PersonTracker(Protocol):
     """Turns frames into :class:`TrackedFrame` records."""
 
-    def track(self, frame: Frame) -> TrackedFrame: ...
+    def track(self, frame: Frame) -> TrackedFrame:
+        """Track both people in one frame, each inside its region of the frame."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the tracker's models and threads (it tracks no more frames after)."""
+        ...

@@ -138,7 +138,7 @@ class EpisodeReport:
     rules: EpisodeRules = field(default_factory=EpisodeRules)
 
     def to_json(self) -> dict[str, Any]:
-        """The content of ``episodes.json``."""
+        """Return the content of ``episodes.json``."""
         return {
             "schema": EPISODES_SCHEMA, "sign_convention": SIGN_CONVENTION,
             "rules": asdict(self.rules),
@@ -163,7 +163,7 @@ class EpisodeReport:
 
 
 def vars_of(timeline: SignalTimeline) -> dict[str, Any]:
-    """A timeline's fields as a dict (arrays kept)."""
+    """Return a timeline's fields as a dict (arrays kept)."""
     return {name: getattr(timeline, name) for name in SignalTimeline.__dataclass_fields__}
 
 
@@ -260,7 +260,7 @@ def window_null_threshold(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
 def timeline_of(analysis: SignalAnalysis, a: np.ndarray, b: np.ndarray, *, fs_hz: float,
                 origin_s: float, params: AnalysisParameters,
                 rules: EpisodeRules | None = None) -> SignalTimeline:
-    """The :class:`SignalTimeline` of one analysed signal (``origin_s``: first grid time)."""
+    """Build the :class:`SignalTimeline` of one analysed signal (``origin_s``: first grid time)."""
     return SignalTimeline(
         signal=analysis.signal, window_s=params.window_s, step_s=params.step_s,
         centre_s=origin_s + analysis.wcc.window_start_s + params.window_s / 2,

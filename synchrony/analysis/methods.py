@@ -194,7 +194,7 @@ class SynchronyMethod(Protocol):
         ...
 
     def summarize(self, result: MethodResult) -> dict[str, object]:
-        """The method's summary block, from its result (whose ``summary`` is still empty)."""
+        """Build the method's summary block from its result (whose ``summary`` is still empty)."""
         ...
 
 
@@ -231,7 +231,7 @@ def unregister_method(name: str) -> None:
 
 
 def get_method(name: str) -> SynchronyMethod:
-    """The registered method called ``name``.
+    """Return the registered method called ``name``.
 
     Raises
     ------
@@ -252,8 +252,9 @@ def method_names() -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- running
 def shuffle_segment_s(span_s: float, duration_s: float) -> float:
-    """Segment length for segment shuffling: 4 x (window + lag), at least 30 s, but at most
-    a quarter of the recording (and never shorter than one window plus the lag).
+    """Return the segment length (s) for segment shuffling: 4 x (window + lag), at least 30 s.
+
+    It is at most a quarter of the recording (and never shorter than one window plus the lag).
 
     Short segments put many cuts inside windows; windows straddling a cut see a jump, which
     biases the null (measured: 7 s segments gave 6.9 % false positives at nominal 4 %,
@@ -265,7 +266,7 @@ def shuffle_segment_s(span_s: float, duration_s: float) -> float:
 def session_surrogate_test(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
                            statistic: Statistic, params: AnalysisParameters,
                            strength: np.ndarray) -> SurrogateTest | None:
-    """The session's surrogate test of ``statistic``, or None when it is not run.
+    """Run the session's surrogate test of ``statistic`` (None when it is not run).
 
     Not run when ``params.n_surrogates`` is 0, when A and B are both present in at most
     half of the samples, or when no window has a finite ``strength``. Shifts are at least
@@ -313,7 +314,7 @@ def verdict(lag_s: float, test: SurrogateTest | None, *, grid_hz: float) -> tupl
 
 
 def surrogate_block(test: SurrogateTest | None) -> dict[str, object]:
-    """The ``surrogate`` block of a summary (method, n, z, p, null_mean; nulls if no test)."""
+    """Build the ``surrogate`` block of a summary (method, n, z, p, null_mean; nulls if no test)."""
     return {
         "method": test.method if test else None,
         "n": int(test.n) if test else 0,
@@ -324,8 +325,10 @@ def surrogate_block(test: SurrogateTest | None) -> dict[str, object]:
 
 
 def method_summary(result: MethodResult) -> dict[str, object]:
-    """A generic summary block: the session statistic as ``strength``, the median window
-    lag as ``lag_s``, the leader rule and the surrogate test.
+    """Build a generic summary block from a method's result.
+
+    It holds the session statistic as ``strength``, the median window lag as ``lag_s``, the
+    leader rule and the surrogate test.
 
     For methods without a summary of their own (WCC keeps its contract block).
     """

@@ -110,7 +110,7 @@ class SignalAnalysis:
 
 
 def _check_methods(methods: Sequence[str]) -> tuple[str, ...]:
-    """The method names, each registered, at least one, none twice."""
+    """Check the method names: each registered, at least one, none twice."""
     names = tuple(methods)
     if not names or len(set(names)) != len(names):
         raise ValueError(f"methods must name at least one method, each once, got {names!r}")
@@ -142,8 +142,10 @@ def analyze_signals(signals: SignalSet, params: AnalysisParameters,
                     names: Sequence[str] | None = None,
                     progress: Callable[[str], None] | None = None,
                     methods: Sequence[str] = DEFAULT_METHODS) -> dict[str, SignalAnalysis]:
-    """Analyse each named signal (default: every registered one) with each named method
-    (checked before any is run)."""
+    """Analyse each named signal (default: every registered one) with each named method.
+
+    The methods are checked before any is run.
+    """
     check_parameters(len(signals.time_s), fs_hz=signals.grid_hz, window_s=params.window_s,
                      step_s=params.step_s, max_lag_s=params.max_lag_s,
                      windowing=params.windowing)

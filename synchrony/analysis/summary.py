@@ -29,7 +29,7 @@ SUMMARY_SCHEMA = "synchrony.summary/1"
 
 
 def nobody_in_view(frames: Sequence[TrackedFrame]) -> bool:
-    """True if neither person was seen long enough to be real (see MIN_DETECTED_*)."""
+    """Return True if neither person was seen long enough to be real (see MIN_DETECTED_*)."""
     if len(frames) < 2:
         return not any(p.has_pose or p.has_face for f in frames for p in f.people)
     fps = (len(frames) - 1) / max(frames[-1].timestamp_s - frames[0].timestamp_s, 1e-9)
@@ -40,7 +40,7 @@ def nobody_in_view(frames: Sequence[TrackedFrame]) -> bool:
 
 def people_report(frames: Sequence[TrackedFrame], signals: SignalSet,
                   roles: dict[str, str | None] | None = None) -> tuple[dict[str, Any], list[str]]:
-    """The ``people`` block of summary.json and warnings about who was (not) in view."""
+    """Build the ``people`` block of summary.json and warnings about who was (not) in view."""
     people: dict[str, Any] = {}
     warnings: list[str] = []
     for i, person in enumerate(PERSONS):

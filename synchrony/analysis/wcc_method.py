@@ -88,7 +88,7 @@ class WccMethod:
                              detail=WccDetail(grid, peaks, abs_max))
 
     def summarize(self, result: MethodResult) -> dict[str, object]:
-        """The ``summary.json`` block of one signal (:func:`summarize`)."""
+        """Build the ``summary.json`` block of one signal (:func:`summarize`)."""
         detail: WccDetail = result.detail
         return summarize(detail.grid, detail.peaks, detail.window_abs_max_r, result.surrogate,
                          grid_hz=result.fs_hz)
@@ -96,7 +96,7 @@ class WccMethod:
 
 def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
               test: SurrogateTest | None, *, grid_hz: float) -> dict[str, object]:
-    """The ``summary.json`` block of one signal (see ARCHITECTURE.md, contract)."""
+    """Build the ``summary.json`` block of one signal (see ARCHITECTURE.md, contract)."""
     found = np.isfinite(peaks.peak_lag_s)
     lags = peaks.peak_lag_s[found]
     median_lag = float(np.median(lags)) if lags.size else math.nan
@@ -120,7 +120,7 @@ def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
 
 
 def not_computed_summary(reason: str) -> dict[str, object]:
-    """A signal's summary block when no synchrony could be computed (keys kept, values null)."""
+    """Build a signal's summary block when no synchrony could be computed (values null)."""
     return {
         "mean_abs_peak_r": math.nan, "median_peak_lag_s": math.nan, "median_peak_r": math.nan,
         "leader": "none", "who_leads": f"not computed: {reason}",

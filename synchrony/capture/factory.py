@@ -50,7 +50,7 @@ def find_models(model_dir: Path | None = None, pose_variant: str = "lite", *,
 
 def build_tracker(models: ModelPaths, regions: tuple[Region, Region] = HALVES,
                   **options: Any) -> MediaPipeTracker:
-    """A MediaPipe tracker for ``regions`` (A left, B right by default).
+    """Build a MediaPipe tracker for ``regions`` (A left, B right by default).
 
     ``options`` go to :class:`~synchrony.capture.tracking.MediaPipeTracker` (e.g.
     ``crowd_check_every_s=0``).

@@ -27,12 +27,12 @@ def sample_path(name: str) -> Path:
 
 
 def sample_clip() -> Path:
-    """The bundled demo clip (``demo_dyad_a_leads_0.5s.mp4``)."""
+    """Return the path of the bundled demo clip (``demo_dyad_a_leads_0.5s.mp4``)."""
     return sample_path(SAMPLE_CLIP)
 
 
 def sample_truth() -> dict[str, Any]:
-    """The demo clip's ground truth (schema ``synchrony.sample_dyad_truth/1``).
+    """Load the demo clip's ground truth (schema ``synchrony.sample_dyad_truth/1``).
 
     ``lag_s`` is B's delay behind A in s (> 0: A leads), ``coupling`` its strength; the
     full format is in ``sample_videos/README.md``.

@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _source_opener(args: argparse.Namespace) -> Callable[[], FrameSource]:
-    """A function opening the chosen video or camera (checked now)."""
+    """Return a function opening the chosen video or camera (checked now)."""
     if (args.video is None) == (args.camera is None):
         raise InputError("give either a VIDEO file or --camera N (not both)")
     if args.video is not None:
@@ -137,7 +137,7 @@ def _run_wizard(args: argparse.Namespace, opener: Callable[[], FrameSource],
         proposal = propose_scene(source, models, search_s=args.search_s)
 
         def baseline(regions: tuple[Region, Region]) -> Baseline:
-            """Runs in the wizard's worker thread."""
+            """Record the baseline (runs in the wizard's worker thread)."""
             nonlocal source
             if not source.is_live:  # a file: its first seconds, as without the wizard
                 source.close()

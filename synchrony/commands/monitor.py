@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _camera_exists(index: int = 0) -> bool:
-    """Quick probe: can camera ``index`` be opened? (OpenCV's own messages silenced.)"""
+    """Probe quickly whether camera ``index`` can be opened (OpenCV's own messages silenced)."""
     if sys.platform.startswith("linux") and not Path(f"/dev/video{index}").exists():
         return False
     import cv2

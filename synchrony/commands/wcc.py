@@ -61,7 +61,7 @@ def _columns(text: str) -> tuple[int, int]:
 
 
 def _windowing(args: argparse.Namespace) -> Windowing:
-    """The --windowing value, or its alias --method's; default rmea."""
+    """Return the --windowing value, or its alias --method's; default rmea."""
     try:
         return resolve_windowing(args.windowing, args.method)
     except ValueError:

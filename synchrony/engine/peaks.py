@@ -204,7 +204,7 @@ class PeakAggregate:
     embed: int
 
     def as_wcc(self, samples_per_second: float) -> dict[str, float]:
-        """The same numbers in wcc's names, units and sign (its ``wccAggregate`` columns).
+        """Return the same numbers in wcc's names, units and sign (its ``wccAggregate`` columns).
 
         wcc reports peak lags in lag steps with its opposite sign, and differentiates them
         over window *indices* with GLLA ``deltaT = samplespersecond``; order-``k`` lag
@@ -357,7 +357,7 @@ def _checked_grid(result: WccResult) -> tuple[np.ndarray, float]:
 def _checked_options(
     n_lags: int, lsize: object, span: object, kind: object, surface: object
 ) -> tuple[int, float, str, str]:
-    """Validated ``(lsize, span, kind, surface)`` for rows of ``n_lags`` lags."""
+    """Validate ``(lsize, span, kind, surface)`` for rows of ``n_lags`` lags; return them."""
     return (
         _checked_lsize(lsize, n_lags),
         _checked_span(span, n_lags),

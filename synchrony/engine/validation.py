@@ -77,5 +77,5 @@ def series_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def duration_samples(name: str, seconds: float, fs_hz: float, *, minimum: int) -> int:
-    """A duration >= 0 s as whole samples (nearest), requiring at least ``minimum``."""
+    """Convert a duration >= 0 s to whole samples (nearest), requiring at least ``minimum``."""
     return samples(name, non_negative(name, seconds), fs_hz, minimum=minimum)

@@ -136,7 +136,7 @@ def _layout(n: int, win: int, inc: int, max_lag: int, windowing: str) -> _Layout
 
 
 def resolve_windowing(windowing: str | None = None, method: str | None = None) -> Windowing:
-    """The windowing convention from ``windowing=`` or its alias ``method=`` (default rmea).
+    """Resolve the windowing from ``windowing=`` or its alias ``method=`` (default rmea).
 
     Raises
     ------
@@ -283,7 +283,7 @@ def _prefix(x: np.ndarray) -> np.ndarray:
 
 
 def _window_sums(prefix: np.ndarray, start: np.ndarray, win: int) -> np.ndarray:
-    """Sums over ``[start, start + win)`` of each row, from row-wise prefix sums."""
+    """Return the sums over ``[start, start + win)`` of each row, from row-wise prefix sums."""
     return prefix[:, start + win] - prefix[:, start]
 
 
@@ -320,7 +320,7 @@ def _blocks_r(
 
 
 def _few_differ(fixed: np.ndarray, moving: np.ndarray) -> np.ndarray:
-    """rMEA's NA rule: True where fewer than 2 present pairs differ (``sum(x != y) < 2``)."""
+    """Apply rMEA's NA rule: True where fewer than 2 present pairs differ (``sum(x != y) < 2``)."""
     with np.errstate(invalid="ignore"):
         differ = (fixed[:, None, :] != moving) & ~np.isnan(moving) & ~np.isnan(fixed)[:, None, :]
     return differ.sum(axis=2) < 2

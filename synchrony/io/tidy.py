@@ -75,7 +75,7 @@ def write_rows_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[An
 
 
 def signals_table(signals: SignalSet) -> pa.Table:
-    """``time_s`` then one column per person and signal (``A_body``, ``B_body``, …)."""
+    """Tabulate ``time_s`` then one column per person and signal (``A_body``, ``B_body``, …)."""
     columns = {"time_s": signals.time_s}
     columns.update({k: signals.values[k] for k in sorted(signals.values)})
     return pa.table({k: pa.array(np.asarray(v, dtype=np.float64)) for k, v in columns.items()})

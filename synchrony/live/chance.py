@@ -45,7 +45,7 @@ class ChanceLevels:
         self._levels = dict.fromkeys(signals, math.nan)
 
     def level(self, signal: str) -> float:
-        """The chance level of ``signal`` (|peak r|), NaN while unknown."""
+        """Return the chance level of ``signal`` (|peak r|), NaN while unknown."""
         return self._levels[signal]
 
     def reset(self) -> None:

@@ -42,8 +42,10 @@ class GridBuffer:
         self._raw: deque[np.ndarray] = deque()
 
     def add(self, t: float, features: np.ndarray) -> bool:
-        """Keep one frame's features at time ``t`` (s); False (ignored) unless ``t`` is
-        finite and later than the previous frame."""
+        """Keep one frame's features at time ``t`` (s).
+
+        Returns False (frame ignored) unless ``t`` is finite and later than the previous frame.
+        """
         if not math.isfinite(t) or (self.last_t is not None and t <= self.last_t):
             return False
         self.t0 = t if self.t0 is None else self.t0
@@ -53,8 +55,10 @@ class GridBuffer:
         return True
 
     def take(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Grid times due now (n,) and the features resampled onto them (n, *shape);
-        None when no grid sample is due."""
+        """Take the grid times due now (n,) and the features resampled onto them (n, *shape).
+
+        Returns None when no grid sample is due.
+        """
         if self.t0 is None or self.last_t is None:
             return None
         t0 = self.t0

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception as one line of text (no traceback)."""
+    """Format an exception as one line of text (no traceback)."""
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
 
@@ -70,16 +70,16 @@ class LiveOutput(Protocol):
         """Every tracked frame and the captured frame it came from, on the tracking thread."""
 
     def on_rows(self, rows: Sequence[SynchronyRow]) -> None:
-        """New synchrony rows (every signal, oldest first), on the analysis thread."""
+        """Receive new synchrony rows (every signal, oldest first), on the analysis thread."""
 
     def on_status(self, key: str, level: str, text: str) -> None:
-        """A status change of ``key``; ``level`` "" means the problem cleared."""
+        """Receive a status change of ``key``; ``level`` "" means the problem cleared."""
 
     def on_idle(self) -> None:
         """No frame came for a while (tracking thread): a chance to flush buffers."""
 
     def close(self, ended: str) -> None:
-        """The run ended (``ended`` says how) or the output was removed."""
+        """Close the output: the run ended (``ended`` says how) or the output was removed."""
 
 
 class OutputBase:
@@ -101,16 +101,16 @@ class OutputBase:
         """Every tracked frame (tracking thread)."""
 
     def on_rows(self, rows: Sequence[SynchronyRow]) -> None:
-        """New synchrony rows (analysis thread)."""
+        """Receive new synchrony rows (analysis thread)."""
 
     def on_status(self, key: str, level: str, text: str) -> None:
-        """A status change."""
+        """Receive a status change."""
 
     def on_idle(self) -> None:
         """No frame for a while (tracking thread)."""
 
     def close(self, ended: str) -> None:
-        """The run ended."""
+        """Close the output: the run ended."""
 
 
 class ProgressOutput(OutputBase):
@@ -182,9 +182,11 @@ class OutputSet:
                 self._isolate(output, required, method, exc)
 
     def close(self, ended: str) -> BaseException | None:
-        """Close every output with ``ended`` (once, the last added first); later calls do
-        nothing. Returns the ``failure`` a required output reports after closing, if any
-        (e.g. a full disk while the recorder wrote its last part)."""
+        """Close every output with ``ended`` (once, the last added first).
+
+        Later calls do nothing. Returns the ``failure`` a required output reports after
+        closing, if any (e.g. a full disk while the recorder wrote its last part).
+        """
         with self._lock:
             if self._closed:
                 return None

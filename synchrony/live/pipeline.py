@@ -195,7 +195,7 @@ class LivePipeline:
             return True
 
     def drain_rows(self) -> list[SynchronyRow]:
-        """The synchrony rows of every signal made since the last call, oldest first.
+        """Take the synchrony rows of every signal made since the last call, oldest first.
 
         Rows recomputed from the history after a parameter change are not new and are not
         included. At most ``history_s`` worth of rows is kept between calls.
@@ -236,7 +236,7 @@ class LivePipeline:
         return self._meter.stats(self._mailbox)
 
     def snapshot(self) -> DashboardState:
-        """The current state for drawing (rebuilt only when something new arrived)."""
+        """Return the current state for drawing (rebuilt only when something new arrived)."""
         stats = self.stats()
         with self._pub:
             if self._cache is None or self._cache.version != self._version:
@@ -306,7 +306,7 @@ class LivePipeline:
             self._data_changed()
 
     def _rebuild(self) -> None:
-        """New streaming WCCs and heatmap rows for the current parameters, from the history."""
+        """Rebuild streaming WCCs and heatmap rows for the current parameters from the history."""
         params = self._params
         win, inc, max_lag = self._samples
         span = win + max_lag

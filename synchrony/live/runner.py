@@ -132,8 +132,10 @@ class LiveRunner:
 
     @property
     def ended(self) -> str | None:
-        """How the run ended (None while it runs): "clean", "interrupted", "source lost",
-        "disk full" or "error: <what>"."""
+        """How the run ended (None while it runs).
+
+        One of "clean", "interrupted", "source lost", "disk full" or "error: <what>".
+        """
         return self._ended if self._done.is_set() else None
 
     @property
@@ -168,8 +170,11 @@ class LiveRunner:
         self._all_started.set()
 
     def stop(self, ended: str = "clean") -> None:
-        """Ask the run to end (any thread, also a signal handler); ``ended`` is kept unless
-        the run already ended for another reason. Returns at once: see :meth:`join`."""
+        """Ask the run to end (any thread, also a signal handler).
+
+        ``ended`` is kept unless the run already ended for another reason. Returns at once:
+        see :meth:`join`.
+        """
         self._end(ended)
         self._stop.set()
         self.mailbox.close()
@@ -271,7 +276,7 @@ class LiveRunner:
         return source
 
     def _open(self) -> FrameSource | None:
-        """The source, opened now if needed; None (reported, waited) when it cannot be."""
+        """Return the source, opened now if needed; None (reported, waited) when it cannot be."""
         if not callable(self._source) or hasattr(self._source, "read"):
             source = self._source
         else:
@@ -397,7 +402,7 @@ class LiveRunner:
                                 name, JOIN_S)
 
     def _last_rows(self) -> None:
-        """The last synchrony rows due from the frames tracked (the analysis thread is done)."""
+        """Send the last synchrony rows due from the tracked frames (analysis thread done)."""
         if self.pipeline is None or "analysis" not in self._threads or (
                 "analysis" in self.messages):
             return

@@ -22,10 +22,12 @@ class LiveParameters:
 
 @dataclass(frozen=True, slots=True)
 class DashboardState:
-    """Everything the dashboard draws, immutable. Times are seconds relative to the newest
-    frame (<= 0); coordinates are 0-1 of the frame (``size_px`` = (width, height)).
-    ``version`` changes with every new frame, ``data_version`` only when the traces, the
-    heatmap or the chance level changed (a view can redraw its plots only then).
+    """Everything the dashboard draws, immutable.
+
+    Times are seconds relative to the newest frame (<= 0); coordinates are 0-1 of the frame
+    (``size_px`` = (width, height)). ``version`` changes with every new frame,
+    ``data_version`` only when the traces, the heatmap or the chance level changed (a view
+    can redraw its plots only then).
 
     ``pose_xy_norm`` (2, 33, 2), ``pose_visibility`` (2, 33), ``face_xy_norm`` (2, 478, 2),
     ``regions`` ((x0, y0, x1, y1) per person) come from the newest tracked frame, NaN where

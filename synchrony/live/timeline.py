@@ -57,7 +57,7 @@ class SynchronyRow:
     state: str
 
     def as_dict(self) -> dict[str, float | str]:
-        """The row as a plain dict (column name -> value), e.g. for JSON or a table."""
+        """Return the row as a plain dict (column name -> value), e.g. for JSON or a table."""
         return {"signal": self.signal, "window_start_s": self.window_start_s,
                 "window_end_s": self.window_end_s, "strength": self.strength,
                 "lag_s": self.lag_s, "chance_level": self.chance_level, "state": self.state}
@@ -65,7 +65,7 @@ class SynchronyRow:
 
 def synchrony_row(signal: str, *, last_sample_s: float, window_s: float, grid_hz: float,
                   peak_r: float, peak_lag_s: float, chance_level: float) -> SynchronyRow:
-    """The record of one heatmap row (the one place that decides strength and state).
+    """Make the record of one heatmap row (the one place that decides strength and state).
 
     Parameters
     ----------

@@ -57,7 +57,7 @@ def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float,
 
 def _tag(image: np.ndarray, text: str, corner: tuple[int, int], scale: float,
          colour: RGB) -> None:
-    """A filled label with white text, its top-left corner at ``corner``."""
+    """Draw a filled label with white text, its top-left corner at ``corner``."""
     (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
     x, y = corner
     cv2.rectangle(image, (x, y), (x + w + 8, y + h + base + 6), colour, -1)
@@ -87,7 +87,7 @@ def draw_person(image: np.ndarray, obs: PersonObservation, region: Region, colou
 
 
 def _tick_step_s(span_s: float) -> float:
-    """A round time step giving at most ~8 ticks over ``span_s`` seconds."""
+    """Pick a round time step (s) giving at most ~8 ticks over ``span_s`` seconds."""
     for step in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600):
         if span_s / step <= 8:
             return float(step)

@@ -133,7 +133,7 @@ def _extent(values: np.ndarray, pad: float) -> tuple[float, float]:
 
 
 def _r_colormap() -> Colormap:
-    """The r colour map with NaN drawn in :data:`NAN_COLOUR`."""
+    """Return the r colour map with NaN drawn in :data:`NAN_COLOUR`."""
     return colormaps[R_COLORMAP].with_extremes(bad=NAN_COLOUR)
 
 

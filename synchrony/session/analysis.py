@@ -7,9 +7,9 @@ in the session, and ``landmarks.csv``, MEA text and ELAN tiers (:mod:`synchrony.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,8 @@ from synchrony.records import TrackedFrame
 if TYPE_CHECKING:
     from synchrony.session.store import Session
 from synchrony.io.interchange import elan_tiers, write_eaf, write_landmarks_csv, write_mea_text
+
+log = logging.getLogger(__name__)
 
 
 def write_session_exports(session: Session, analysis_dir: Path) -> list[Path]:
@@ -52,7 +54,7 @@ def write_session_exports(session: Session, analysis_dir: Path) -> list[Path]:
 
 
 def session_source(session: Session, frames: Sequence[TrackedFrame]) -> dict[str, Any]:
-    """The ``source`` block of summary.json for a session's recorded frames."""
+    """Build the ``source`` block of summary.json for a session's recorded frames."""
     times = np.array([f.timestamp_s for f in frames])
     duration_s = float(times[-1] - times[0]) if len(times) > 1 else 0.0
     fps = (len(times) - 1) / duration_s if duration_s > 0 else session.fps
@@ -86,7 +88,6 @@ def analyze_session(session: Session, out: Path, **analysis: Any) -> dict[str, A
             shutil.copyfile(out / name, tmp)
             os.replace(tmp, session.path / name)
     except OSError as exc:
-        warnings.warn(f"episodes not stored in the session {session.path}: {exc}",
-                      stacklevel=2)
+        log.warning("episodes not stored in the session %s: %s", session.path, exc)
     write_session_exports(session, out)
     return summary

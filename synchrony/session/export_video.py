@@ -28,7 +28,7 @@ from synchrony.signals.extract import extract_signals
 
 def session_report(session: Session, frames: Sequence[TrackedFrame], signal: str
                    ) -> tuple[EpisodeReport | None, str]:
-    """The session's ``episodes.json`` if it covers ``signal``, else computed from landmarks.
+    """Load the session's ``episodes.json`` if it covers ``signal``, else compute it from landmarks.
 
     Computed with the default analysis parameters (5 s windows, 0.5 s step, 2 s lag), no
     session surrogate test, and the episode threshold of :mod:`synchrony.analysis.episodes`.

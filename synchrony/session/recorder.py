@@ -172,8 +172,11 @@ class SessionRecorder(OutputBase):
                                       index=frame.index - i0))
 
     def on_frame(self, tracked: TrackedFrame, captured: CapturedFrame) -> None:
-        """Queue one tracked frame (rebased) for the session; frames captured before the
-        origin are skipped. Raises the error that ended the recording (disk full …)."""
+        """Queue one tracked frame (rebased) for the session.
+
+        Frames captured before the origin are skipped. Raises the error that ended the
+        recording (disk full …).
+        """
         self._raise_failure()
         origin = self._origin
         if self._closing or origin is None or tracked.index < origin[1]:
@@ -262,7 +265,7 @@ class SessionRecorder(OutputBase):
             raise
 
     def _encode(self, frame: Frame) -> None:
-        """Encoder thread: one captured frame into the video."""
+        """Write one captured frame into the video (encoder thread)."""
         if self._video is None:
             self._video = H264Writer(self.path / VIDEO_FILE, size_px=frame.size_px,
                                      fps_hint=self.fps_hint, crash_safe=True)

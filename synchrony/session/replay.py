@@ -97,7 +97,7 @@ class VideoFrames:
         self._container.close()
 
     def get(self, k: int) -> np.ndarray | None:
-        """The (H, W, 3) uint8 RGB image at position ``k`` (None: it cannot be decoded)."""
+        """Return the (H, W, 3) uint8 RGB image at position ``k`` (None: it cannot be decoded)."""
         if k in self._cache:
             self._cache.move_to_end(k)
             return self._cache[k]
@@ -196,7 +196,7 @@ class ReplayModel:
         return float(self.times_s[self.clamp(k)])
 
     def index_at(self, time_s: float) -> int:
-        """The position whose time is nearest ``time_s`` (clamped to the session)."""
+        """Return the position whose time is nearest ``time_s`` (clamped to the session)."""
         k = int(np.searchsorted(self.times_s, time_s))
         if k >= self.n_frames:
             return self.n_frames - 1
@@ -210,14 +210,14 @@ class ReplayModel:
 
     # ---------------------------------------------------------------- pictures
     def tracked_at(self, k: int) -> TrackedFrame | None:
-        """The tracked frame shown at position ``k``: the last one at or before it."""
+        """Return the tracked frame shown at position ``k``: the last one at or before it."""
         if self.video is None:
             return self.frames[self.clamp(k)]
         i = int(np.searchsorted(self._frame_index, k, side="right")) - 1
         return self.frames[i] if i >= 0 else None
 
     def image(self, k: int) -> np.ndarray:
-        """The (H, W, 3) uint8 RGB picture at position ``k`` with both people drawn."""
+        """Return the (H, W, 3) uint8 RGB picture at position ``k`` with both people drawn."""
         k = self.clamp(k)
         picture = self.video.get(k) if self.video is not None else None
         width, height = self.size_px
@@ -259,7 +259,7 @@ class ReplayModel:
         return sorted(found, key=lambda e: e.start_s)
 
     def describe(self, signal: str, time_s: float) -> str:
-        """The synchrony at ``time_s`` in words: peak r, chance level, lag and who leads."""
+        """Describe the synchrony at ``time_s``: peak r, chance level, lag and who leads."""
         tl = self.timeline(signal)
         if tl is None:
             return f"{signal}: {self.note(signal) or 'no synchrony computed'}"

@@ -34,7 +34,6 @@ import logging
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,7 +70,7 @@ class DiskFullError(OSError):
 
 
 def now_iso() -> dict[str, str]:
-    """The current time as ISO 8601 strings, ``{"local": …, "utc": …}``."""
+    """Return the current time as ISO 8601 strings, ``{"local": …, "utc": …}``."""
     now = datetime.now(UTC)
     return {"local": now.astimezone().isoformat(timespec="seconds"),
             "utc": now.isoformat(timespec="seconds")}
@@ -286,7 +285,7 @@ class SessionWriter:
         try:  # the failed temporary file was deleted, so a few kB are usually free again
             self._save_metadata()
         except OSError as exc:
-            warnings.warn(f"could not mark {self.path} as 'disk full': {exc}", stacklevel=3)
+            log.warning("could not mark %s as 'disk full': %s", self.path, exc)
         raise DiskFullError(
             errno.ENOSPC, f"disk full: recording stopped; {self.path} keeps the "
             f"{self.metadata['frames_recorded']} frames written before ({lost} lost)")
@@ -381,14 +380,14 @@ class Session:
             try:
                 tables.append(pq.read_table(part, schema=PART_SCHEMA))
             except (pa.ArrowException, OSError) as exc:
-                warnings.warn(f"skipped damaged landmark part {part.name}: {exc}", stacklevel=2)
+                log.warning("skipped damaged landmark part %s: %s", part.name, exc)
         if not tables:
             raise InputError(f"no readable landmark data in {self.path}")
         table = pa.concat_tables(tables)
         return table.sort_by([("frame_index", "ascending"), ("person", "ascending")])
 
     def frames(self) -> list[TrackedFrame]:
-        """The tracked frames rebuilt from the landmark rows (input of ``analyze_run``)."""
+        """Rebuild the tracked frames from the landmark rows (input of ``analyze_run``)."""
         from synchrony.io.landmarks import frames_from_table
 
         return frames_from_table(self.landmarks_table(), self.regions)
@@ -441,7 +440,7 @@ def open_session(path: str | Path) -> Session:
         except (pa.ArrowException, OSError) as exc:
             problems.append(f"skipped damaged landmark part {part.name} ({exc})")
     for problem in problems:
-        warnings.warn(problem, stacklevel=2)
+        log.warning("%s", problem)
     if not parts:
         raise InputError(f"no readable landmark data in {path}: every part file is damaged")
     return Session(path, metadata, tuple(parts), tuple(problems))
@@ -467,12 +466,11 @@ def save_markers(session_dir: Path, markers: list[dict[str, Any]]) -> None:
 
 
 def open_session_reporting(path: Path) -> Session:
-    """:func:`open_session`, logging each problem (skipped part) as a warning."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        session = open_session(path)
-    for warning in caught:
-        log.warning("%s", warning.message)
+    """:func:`open_session`, also warning when the session was never closed.
+
+    (Each damaged part is logged as a warning by :func:`open_session` itself.)
+    """
+    session = open_session(path)
     if session.ended == "recording":
         log.warning("%s was never closed (the recorder was killed); it holds what was "
                     "written until then", path)

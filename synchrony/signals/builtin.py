@@ -136,7 +136,7 @@ def _motion(observations: Sequence[PersonObservation], sizes_px: np.ndarray) -> 
 
 def _feature(name: str, shape: tuple[int, ...], many: RunExtractor,
              align: Callable[[np.ndarray], np.ndarray] | None = None) -> FeatureSpec:
-    """A FeatureSpec whose per-frame ``extract`` is ``many`` on a run of one frame."""
+    """Make a FeatureSpec whose per-frame ``extract`` is ``many`` on a run of one frame."""
     def extract(observation: PersonObservation, size_px: tuple[int, int]) -> np.ndarray:
         return many([observation], np.asarray([size_px], dtype=np.float64))[0]
 
@@ -224,7 +224,7 @@ def face_change(features: Features, context: SignalContext) -> np.ndarray:
 
 
 def motion_energy(features: Features, context: SignalContext) -> np.ndarray:
-    """The tracker's motion fraction as it is (already a per-frame change)."""
+    """Return the tracker's motion fraction as it is (already a per-frame change)."""
     return np.asarray(features["motion"], dtype=np.float64)
 
 

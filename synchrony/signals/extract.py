@@ -95,7 +95,7 @@ class SignalSet:
     no_movement_fraction: dict[str, float] = field(default_factory=dict)
 
     def pair(self, signal: str) -> tuple[np.ndarray, np.ndarray]:
-        """(A, B) series of one signal."""
+        """Return the (A, B) series of one signal."""
         return self.values[f"A_{signal}"], self.values[f"B_{signal}"]
 
 

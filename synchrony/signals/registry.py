@@ -161,7 +161,7 @@ def signal_names() -> tuple[str, ...]:
 
 
 def get_signal(name: str) -> SignalSpec:
-    """The table entry of ``name``.
+    """Return the table entry of ``name``.
 
     Raises
     ------
@@ -176,7 +176,7 @@ def get_signal(name: str) -> SignalSpec:
 
 
 def unit_of(name: str) -> str:
-    """Unit of signal ``name`` in words (ValueError if unknown)."""
+    """Return the unit of signal ``name`` in words (ValueError if unknown)."""
     return get_signal(name).unit
 
 
@@ -299,7 +299,7 @@ class FeatureAligner:
         self._last: dict[str, np.ndarray] = {}
 
     def align(self, row: np.ndarray) -> np.ndarray:
-        """A copy of one packed ``(n_features,)`` row with its features made continuous."""
+        """Return a copy of one packed ``(n_features,)`` row with its features made continuous."""
         out = np.array(row, dtype=np.float64, copy=True)
         for feature, part in _slices(registered_features()):
             if feature.align is None or not np.isfinite(out[part]).all():

@@ -101,7 +101,7 @@ class NoiseFloorRule:
             raise ValueError(f"noise floor margin must be > 0, got {self.margin}")
 
     def level(self, still: np.ndarray) -> float:
-        """The floor from the finite samples of a still stretch (in the signal's unit)."""
+        """Compute the floor from the finite samples of a still stretch (in the signal's unit)."""
         return max(self.margin * float(np.percentile(still, self.percentile)), self.minimum)
 
     def as_dict(self) -> dict[str, float]:

@@ -22,7 +22,7 @@ from synchrony.gui.app import MonitorConfig, build_window, mediapipe_tracker_fac
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
 from synchrony.live import LiveParameters
-from tests.gui.conftest import FAST, FakeTracker, FlakyCamera
+from tests.fixtures.live_fakes import FAST, FakeTracker, FlakyCamera
 from tests.shared import REPO_ROOT, model_dir
 
 pytestmark = pytest.mark.gui

@@ -24,8 +24,8 @@ from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
 from synchrony.records import HALVES, Frame, Region, TrackedFrame
 from synchrony.session.store import open_session
+from tests.fixtures.live_fakes import FAST, FakeTracker
 from tests.fixtures.video_files import FRAME_SIZE_PX, write_cfr_video
-from tests.gui.conftest import FAST, FakeTracker
 from tests.shared import REPO_ROOT, model_dir
 
 pytestmark = pytest.mark.gui

@@ -19,8 +19,8 @@ from synchrony.cli import main as cli_main
 from synchrony.gui.app import MonitorConfig, build_window
 from synchrony.gui.workers import SourceChoice
 from synchrony.session.store import Session, open_session
+from tests.fixtures.live_fakes import FAST, FakeTracker
 from tests.fixtures.video_files import write_cfr_video
-from tests.gui.conftest import FAST, FakeTracker
 
 pytestmark = pytest.mark.gui
 N_FRAMES = 15

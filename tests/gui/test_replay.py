@@ -16,8 +16,7 @@ from synchrony.cli import main as cli_main
 from synchrony.gui.qt_replay import ReplayWindow
 from synchrony.gui.replay_app import ReplayConfig, build_replay_window
 from synchrony.session.store import open_session
-from tests.unit.test_replay_model import write_video
-from tests.unit.test_session import coupled_frames, write_session
+from tests.fixtures.sessions import coupled_frames, write_session, write_video
 
 pytestmark = pytest.mark.gui
 

@@ -23,8 +23,7 @@ import pytest
 from synchrony.calibration.profile import load_profile
 from synchrony.cli import main
 from synchrony.records import Region
-from tests.integration.conftest import load_generator
-from tests.shared import model_dir, shared_path
+from tests.shared import load_generator, model_dir, shared_path
 
 pytestmark = [pytest.mark.mediapipe, pytest.mark.slow]
 

@@ -21,8 +21,7 @@ import pytest
 from synchrony.capture.sources import VideoFileSource, probe_video
 from synchrony.cli import main
 from synchrony.session.store import open_session
-from tests.integration.conftest import load_generator
-from tests.shared import model_dir
+from tests.shared import load_generator, model_dir
 
 pytestmark = [pytest.mark.mediapipe, pytest.mark.slow]
 

@@ -35,7 +35,7 @@ def _bgr_to_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def _redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (for messages and descriptions)."""
+    """Return the URL with any password replaced by ``***`` (for messages and descriptions)."""
     return re.sub(r"^([^:/]+://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
@@ -281,7 +281,7 @@ class StreamSource(_OpenCVSource):
         return self._timeline.stamp(position_s if self.uses_stream_clock else arrival_s)
 
     def _position_usable(self, position_s: float | None, arrival_s: float) -> bool:
-        """Does the stream position increase, without running ahead of the arrival clock?"""
+        """Tell whether the stream position increases without running ahead of the arrival clock."""
         if position_s is None or not math.isfinite(position_s) or position_s < 0:
             return False
         last_position, last_arrival = self._last_position_s, self._last_arrival_s

@@ -20,7 +20,7 @@ from synchrony.analysis.pair import AnalysisParameters, analyze_signals, window_
 from synchrony.engine.wcc import windowed_xcorr
 from synchrony.io.episode_files import read_episode_report, write_episode_files
 from synchrony.signals.extract import extract_signals
-from tests.unit.test_session import smooth_driver, synthetic_frames
+from tests.fixtures.sessions import smooth_driver, synthetic_frames
 
 STEP_S = 0.5
 WINDOW_S = 5.0

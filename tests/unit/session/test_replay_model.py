@@ -6,32 +6,16 @@ Sessions are built from synthetic tracked frames (no MediaPipe): B follows A by 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from synchrony.io.h264 import H264Writer
-from synchrony.records import TrackedFrame
 from synchrony.render.frames import BACKGROUND_RGB
 from synchrony.render.style import PERSON_RGB
 from synchrony.session.replay import ReplayModel, VideoFrames
 from synchrony.session.store import VIDEO_FILE, open_session
-from tests.unit.test_session import SIZE_PX, coupled_frames, write_session
-
-
-def grey_of(index: int) -> int:
-    """Grey level of video frame ``index`` (every frame differs, coarse enough for H.264)."""
-    return (index * 8) % 256
-
-
-def write_video(path: Path, frames: Sequence[TrackedFrame]) -> None:
-    """``video.mp4`` with one flat grey frame (``grey_of(index)``) per frame."""
-    with H264Writer(path / VIDEO_FILE, size_px=SIZE_PX, fps_hint=10.0) as video:
-        for f in frames:
-            video.write(np.full((SIZE_PX[1], SIZE_PX[0], 3), grey_of(f.index), np.uint8),
-                        f.timestamp_s)
+from tests.fixtures.sessions import SIZE_PX, coupled_frames, grey_of, write_session, write_video
 
 
 @pytest.fixture(scope="module")

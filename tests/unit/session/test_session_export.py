@@ -17,8 +17,8 @@ from synchrony.cli import main
 from synchrony.io.h264 import H264Writer
 from synchrony.io.interchange import elan_tiers, write_eaf, write_landmarks_csv, write_mea_text
 from synchrony.session.store import PART_SCHEMA, VIDEO_FILE, open_session
+from tests.fixtures.sessions import SIZE_PX, coupled_frames, write_session
 from tests.shared import shared_path
-from tests.unit.test_session import SIZE_PX, coupled_frames, write_session
 
 
 def read_mea_like_rmea(path: Path) -> tuple[list[str], np.ndarray]:

@@ -14,7 +14,6 @@ from tests.shared import model_dir
 
 _ORIGINAL_ENV = dict(os.environ)
 
-pytest_plugins = ["tests.fixtures.model_sandbox"]
 pytestmark = pytest.mark.usefixtures("offline_sandbox")
 
 

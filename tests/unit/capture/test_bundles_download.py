@@ -26,7 +26,6 @@ from tests.fixtures.model_bundles import (
     use_specs,
 )
 
-pytest_plugins = ["tests.fixtures.model_sandbox"]
 pytestmark = pytest.mark.usefixtures("offline_sandbox")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,109 +23,19 @@ from synchrony.cli import main
 from synchrony.live import LiveRunner
 from synchrony.records import (
     HALVES,
-    N_BLENDSHAPES,
-    N_FACE_LANDMARKS,
-    N_POSE_LANDMARKS,
     Frame,
     PersonObservation,
     TrackedFrame,
 )
 from synchrony.session.recorder import SessionRecorder
 from synchrony.session.store import VIDEO_FILE, DiskFullError, SessionWriter, open_session
-
-SIZE_PX = (320, 240)
-
-
-def smooth_driver(t_s: np.ndarray, seed: int) -> np.ndarray:
-    """Band-limited random movement: 12 sinusoids of 0.1-1 Hz, unit RMS."""
-    rng = np.random.default_rng(seed)
-    freqs = rng.uniform(0.1, 1.0, 12)
-    phases = rng.uniform(0, 2 * np.pi, 12)
-    x = np.sin(2 * np.pi * freqs[:, None] * t_s[None, :] + phases[:, None]).sum(axis=0)
-    return x / x.std()
-
-
-def _person(centre_x: float, dx: float, motion: float, *, face: bool) -> PersonObservation:
-    rng = np.random.default_rng(abs(int(dx * 1e6)) % 2**32)
-    pose = np.column_stack([centre_x + 0.04 * np.sin(np.arange(N_POSE_LANDMARKS)),
-                            np.linspace(0.3, 0.95, N_POSE_LANDMARKS)]).astype(np.float32)
-    pose[0] = (centre_x, 0.3)
-    pose[11:17] = [(centre_x + 0.08, 0.5), (centre_x - 0.08, 0.5), (centre_x + 0.11, 0.65),
-                   (centre_x - 0.11, 0.65), (centre_x + 0.09, 0.8), (centre_x - 0.09, 0.8)]
-    pose[:, 0] += 0.02 * dx
-    kwargs = {}
-    if face:
-        kwargs = {"face_xy_norm": (pose[0] + rng.normal(0, 0.02, (N_FACE_LANDMARKS, 2))
-                                   ).astype(np.float32),
-                  "head_matrix": np.eye(4, dtype=np.float32),
-                  "blendshapes": rng.uniform(0, 1, N_BLENDSHAPES).astype(np.float32)}
-    return PersonObservation(pose_xy_norm=pose,
-                             pose_visibility=np.full(N_POSE_LANDMARKS, 0.95, np.float32),
-                             motion_fraction=motion, **kwargs)
-
-
-def synthetic_frames(a_dx: np.ndarray, b_dx: np.ndarray, timestamps_s: np.ndarray, *,
-                     face: bool = False,
-                     first_index: int = 0) -> list[TrackedFrame]:
-    """Tracked frames of A (left) and B (right) swaying by ``a_dx`` / ``b_dx`` (0.02 units)."""
-    frames = []
-    for k, (t, a, b) in enumerate(zip(timestamps_s, a_dx, b_dx, strict=True)):
-        prev = max(k - 1, 0)
-        people = (_person(0.25, a, abs(a - a_dx[prev]), face=face),
-                  _person(0.75, b, abs(b - b_dx[prev]), face=face))
-        frames.append(TrackedFrame(timestamp_s=float(t), index=first_index + k,
-                                   size_px=SIZE_PX, people=people, regions=HALVES,
-                                   n_people_in_view=2 if k % 20 == 0 else None,
-                                   processing_s=0.01))
-    return frames
-
-
-def coupled_frames(duration_s: float, fps: float = 10.0, lag_s: float = 0.5, *,
-                   face: bool = False, seed: int = 0) -> list[TrackedFrame]:
-    """B follows A by ``lag_s`` (lag > 0: A leads)."""
-    t = np.arange(round(duration_s * fps)) / fps
-    return synthetic_frames(smooth_driver(t, seed), smooth_driver(t - lag_s, seed), t,
-                            face=face)
-
-
-class StepClock:
-    """A clock that advances ``step_s`` per call (forces a part every few frames)."""
-
-    def __init__(self, step_s: float) -> None:
-        self.now, self.step_s = 0.0, step_s
-
-    def __call__(self) -> float:
-        self.now += self.step_s
-        return self.now
-
-
-def write_session(path: Path, frames: Sequence[TrackedFrame], *, close: bool = True,
-                  frames_per_part: int = 10, **kwargs: object) -> SessionWriter:
-    """A session holding ``frames``; one part per ``frames_per_part`` frames."""
-    kwargs.setdefault("source", {"kind": "test"})
-    writer = SessionWriter(path, fps=10.0, clock=StepClock(1.0 / frames_per_part + 1e-9),
-                           participants={"A": {"code": "P1", "role": "therapist"},
-                                         "B": {"code": "P2", "role": "client"}},
-                           **kwargs)  # type: ignore[arg-type]
-    for frame in frames:
-        writer.write(frame)
-    if close:
-        writer.close()
-    return writer
-
-
-def assert_same_frames(got: Sequence[TrackedFrame], want: Sequence[TrackedFrame]) -> None:
-    assert [f.index for f in got] == [f.index for f in want]
-    for g, w in zip(got, want, strict=True):
-        assert g.timestamp_s == w.timestamp_s
-        assert g.size_px == w.size_px
-        assert g.n_people_in_view == w.n_people_in_view
-        for pg, pw in zip(g.people, w.people, strict=True):
-            for name in ("pose_xy_norm", "pose_visibility", "face_xy_norm", "head_matrix",
-                         "blendshapes"):
-                np.testing.assert_array_equal(getattr(pg, name), getattr(pw, name))
-            assert pg.motion_fraction == pytest.approx(pw.motion_fraction, nan_ok=True)
-
+from tests.fixtures.sessions import (
+    SIZE_PX,
+    StepClock,
+    assert_same_frames,
+    coupled_frames,
+    write_session,
+)
 
 # --------------------------------------------------------------------------- round trip
 
@@ -171,14 +82,18 @@ def test_recording_is_never_overwritten(tmp_path: Path) -> None:
         write_session(tmp_path / "s", coupled_frames(1.0))
 
 
-def test_half_written_last_part_is_skipped_with_a_warning(tmp_path: Path) -> None:
+def test_half_written_last_part_is_skipped_with_a_warning(tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
     frames = coupled_frames(4.0)
     write_session(tmp_path / "s", frames)
     last = sorted((tmp_path / "s" / "landmarks").glob("part-*.parquet"))[-1]
     last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
     (tmp_path / "s" / "landmarks" / ".part-000004.parquet.tmp").write_bytes(b"PAR1 partial")
-    with pytest.warns(UserWarning, match="part-000003"):
+    with caplog.at_level(logging.WARNING, logger="synchrony"):
         session = open_session(tmp_path / "s")
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert "part-000003" in caplog.records[0].getMessage()
     assert_same_frames(session.frames(), frames[:30])
     assert len(session.problems) == 1
 

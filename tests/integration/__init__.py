@@ -1,0 +1,1 @@
+"""End-to-end tests with MediaPipe and real or generated clips."""

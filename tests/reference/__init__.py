@@ -1,0 +1,1 @@
+"""Tests against the R tools' own outputs (rMEA, wcc, SUSY)."""
