@@ -12,7 +12,8 @@ from pathlib import Path
 from PyQt6 import QtCore, QtWidgets
 
 from synchrony.calibration.profile import CalibrationProfile
-from synchrony.capture.factory import TrackerFactory, tracker_factory
+from synchrony.capture import factory as capture_factory
+from synchrony.capture.factory import TrackerFactory
 from synchrony.live import (
     CapturedFrame,
     LatestFrameMailbox,
@@ -57,7 +58,8 @@ class MonitorConfig:
 
 def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str) -> TrackerFactory:
     """Return a factory that finds the bundles when the tracking thread starts (no download)."""
-    return tracker_factory(model_dir, pose_variant, allow_download=False, lazy=True)
+    return capture_factory.tracker_factory(model_dir, pose_variant, allow_download=False,
+                                           lazy=True)
 
 
 def make_pipeline(mailbox: LatestFrameMailbox[CapturedFrame], parameters: LiveParameters,

@@ -10,7 +10,7 @@ from typing import Any
 from synchrony.analysis.pair import SURROGATE_METHODS, AnalysisParameters
 from synchrony.batch.analyze import DEFAULT_GRID_HZ, analyze_video
 from synchrony.batch.report import summary_lines
-from synchrony.capture.factory import tracker_factory
+from synchrony.capture import factory
 from synchrony.engine import validation
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.engine.wcc import check_parameters
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     calibration = calibration_arguments(args.calibration, args.video)
     extra = {"pose_variant": args.pose_variant, "signals": names,
              **calibration.pop("extra_parameters")}
-    make = tracker_factory(args.model_dir, args.pose_variant)
+    make = factory.tracker_factory(args.model_dir, args.pose_variant)
     summary = analyze_video(
         args.video, args.out, params=params, make_tracker=make,
         signal_names=names, grid_hz=args.grid_hz, extra_parameters=extra,

@@ -15,7 +15,7 @@ from pathlib import Path
 from synchrony.analysis.pair import AnalysisParameters
 from synchrony.batch.analyze import DEFAULT_GRID_HZ, analyze_video
 from synchrony.batch.report import summary_lines
-from synchrony.capture.factory import tracker_factory
+from synchrony.capture import factory
 from synchrony.capture.samples import sample_clip, sample_truth
 from synchrony.engine.lead import describe_lag
 from synchrony.signals.registry import signal_names
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
                                 "synchrony")
     names = list(signal_names())
     # lazy: the output folder is checked (one line, exit 2) before the models are looked for
-    make = tracker_factory(args.model_dir, POSE_VARIANT, lazy=True)
+    make = factory.tracker_factory(args.model_dir, POSE_VARIANT, lazy=True)
     summary = analyze_video(
         clip, args.out, params=AnalysisParameters(), make_tracker=make, signal_names=names,
         grid_hz=DEFAULT_GRID_HZ, extra_parameters={"pose_variant": POSE_VARIANT,
