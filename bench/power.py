@@ -26,6 +26,7 @@ WCC grid is computed once per surrogate and every candidate statistic of
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import sys
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
@@ -116,15 +118,20 @@ def run_job(job: Job) -> list[Row]:
     base["speed_r_at_lag"] = lagged_r(dyad.a, dyad.b, int(round(job.spec.lag_s * dyad.fs_hz)))
     base["n_windows"] = int(res.r.shape[0])
     base.update(lag_estimates(res))
-    rows = []
+    outs = []
     for k, scheme in enumerate(job.schemes):
-        out = surrogate_test_all(dyad.a, dyad.b, fs_hz=dyad.fs_hz, settings=job.settings,
-                                 scheme=scheme, n_surrogates=job.n_surrogates,
-                                 seed=job.spec.seed + k)
-        row = dict(base, scheme=scheme, n_grids=out.n_grids + (1 if k == 0 else 0))
+        outs.append(surrogate_test_all(dyad.a, dyad.b, fs_hz=dyad.fs_hz, settings=job.settings,
+                                       scheme=scheme, n_surrogates=job.n_surrogates,
+                                       seed=job.spec.seed + k))
+        if scheme == "circular_shift":
+            outs.append(outs[-1].t_variant(job.settings.effective_shifts(job.spec.duration_s)))
+    rows = []
+    for k, out in enumerate(outs):
+        row = dict(base, scheme=out.scheme, n_grids=out.n_grids + (1 if k == 0 else 0))
         for name in STATISTICS:
             row[f"obs_{name}"] = out.observed[name]
             row[f"null_mean_{name}"] = out.null_mean[name]
+            row[f"null_sd_{name}"] = out.null_sd[name]
             row[f"p_{name}"] = out.p[name]
             row[f"n_{name}"] = out.n[name]
         rows.append(row)
@@ -195,6 +202,7 @@ def projected_seconds(config: StudyConfig, settings: WccSettings,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line (``argv`` None: ``sys.argv``)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true",
                    help="a small run: a few dozen dyads per duration, 50 surrogates")
@@ -209,7 +217,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--n-surrogates", type=int, help="surrogates per test")
     p.add_argument("--schemes", nargs="+", choices=SCHEMES, help="surrogate schemes")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--combine", type=Path, nargs="+", metavar="DIR",
+                   help="run nothing: pool the pairs.csv of earlier runs into --out")
     return p.parse_args(argv)
+
+
+def combine_runs(dirs: list[Path]) -> tuple[list[Row], Row]:
+    """Rows of several earlier runs' ``pairs.csv`` and a run record describing the pool."""
+    frames, runs = [], []
+    for d in dirs:
+        frames.append(pd.read_csv(d / "pairs.csv"))
+        runs.append(json.loads((d / "run.json").read_text()))
+    rows: list[Row] = pd.concat(frames, ignore_index=True).to_dict("records")
+    measured = [r["cpu_s_per_grid"] for r in runs]
+    per_grid = {float(k): float(np.mean([m[k] for m in measured if k in m]))
+                for m in measured for k in m}
+    run: Row = {
+        "run": "combined", "runs": [r["command"] for r in runs], "alpha": 0.05,
+        "wall_s": sum(r["wall_s"] for r in runs), "workers": runs[0]["workers"],
+        "cpu_s": sum(r["cpu_s"] for r in runs),
+        "cpu_s_per_grid": {f"{d:g}": v for d, v in per_grid.items()},
+        "projected_full_single_core_s": projected_seconds(StudyConfig(), WccSettings(),
+                                                          per_grid),
+        "command": " ".join(sys.argv),
+    }
+    return rows, run
 
 
 def config_from_args(args: argparse.Namespace) -> StudyConfig:
@@ -234,10 +266,17 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run (or pool) a study and write its tables; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args = parse_args(argv)
     if args.workers < 1:
         raise SystemExit(f"--workers must be >= 1, got {args.workers}")
+    if args.combine:
+        rows, run = combine_runs(args.combine)
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_outputs(rows, run, args.out)
+        print(f"wrote {args.out} from {len(args.combine)} runs")
+        return 0
     config = config_from_args(args)
     settings = WccSettings()
     t0 = time.perf_counter()
@@ -251,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         secs = sum(float(r.get("cpu_s", 0.0)) for r in mine)
         per_grid[duration] = secs / max(grids, 1)
     run = {
-        "run": "quick" if args.quick else "full" if argv_is_default(args) else "custom",
+        "run": ("custom" if not argv_is_default(args) else "quick" if args.quick else "full"),
         "config": asdict(config), "settings": asdict(settings),
         "alpha": 0.05, "wall_s": wall_s, "workers": args.workers,
         "cpu_s": sum(float(r.get("cpu_s", 0.0)) for r in rows),

@@ -38,6 +38,11 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+def one_row_per_dyad(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The dyad-level columns (truth, lags) once per dyad, whatever the schemes."""
+    return pairs.drop_duplicates(["seed", "duration_s", "style", "coupling", "lag_s"])
+
+
 def rejection_rates(pairs: pd.DataFrame) -> pd.DataFrame:
     """Rejection rate per (statistic, scheme, duration, style, coupling)."""
     out = []
@@ -56,7 +61,7 @@ def rejection_rates(pairs: pd.DataFrame) -> pd.DataFrame:
 def lag_errors(pairs: pd.DataFrame) -> pd.DataFrame:
     """Bias, median absolute error and sign accuracy per (estimator, duration, true lag)."""
     coupled = pairs[(pairs["coupling"] >= LAG_MIN_COUPLING) & (pairs["style"] == "movement")]
-    coupled = coupled[coupled["scheme"] == coupled["scheme"].iloc[0]] if len(coupled) else coupled
+    coupled = one_row_per_dyad(coupled)
     out = []
     for (duration, lag), grp in list(coupled.groupby(["duration_s", "lag_s"])) + [
             ((d, "all"), g) for d, g in coupled.groupby("duration_s")]:
@@ -107,7 +112,8 @@ def nominal_markdown(pairs: pd.DataFrame) -> str:
     parts = []
     for (scheme, duration), grp in pairs.groupby(["scheme", "duration_s"]):
         n = int(np.median(grp[f"n_{TODAY_STATISTIC}"]))
-        parts.append(f"{scheme} {duration:g} s: {_pct(nominal_level(n))} % (n = {n})")
+        level = ALPHA if str(scheme).endswith("_t") else nominal_level(n)
+        parts.append(f"{scheme} {duration:g} s: {_pct(level)} % (n = {n})")
     return ("Nominal rate of an exact test (p = (1 + k) / (n + 1) takes few values): "
             + "; ".join(parts) + ".")
 
@@ -144,13 +150,18 @@ def fpr_markdown(rates: pd.DataFrame, pooled: pd.DataFrame) -> str:
             for d in durations:
                 hit = pooled[(pooled["statistic"] == name) & (pooled["scheme"] == scheme)
                              & (pooled["duration_s"] == d)]
+                if hit.empty:
+                    cells.append("–")
+                    continue
                 r = hit.iloc[0]
-                cells.append(f"{_pct(r['rate'])} ({_pct(r['ci_low'])}–{_pct(r['ci_high'])})")
+                cells.append(f"{_pct(r['rate'])} ({_pct(r['ci_low'])}–{_pct(r['ci_high'])}), "
+                             f"n = {int(r['n'])}")
             rows.append([_stat_label(name), scheme] + cells)
     ns = {f"{d:g} s {s}": int(null[(null['duration_s'] == d) & (null['style'] == s)]['n'].max())
           for d, s in cols}
-    note = "Independent pairs per column: " + ", ".join(f"{k}: {v}" for k, v in ns.items())
-    return _md_table(header, rows) + "\n\n" + note + "."
+    note = "Independent pairs per column (at most): " + ", ".join(
+        f"{k}: {v}" for k, v in ns.items())
+    return _md_table(header, rows) + "\n\n" + note + "; rates in %, 95 % Wilson interval."
 
 
 def power_markdown(rates: pd.DataFrame, pairs: pd.DataFrame) -> str:
@@ -169,7 +180,7 @@ def power_markdown(rates: pd.DataFrame, pairs: pd.DataFrame) -> str:
                          & (mv["duration_s"] == d) & (mv["coupling"] == c)]
                 cells.append(_pct(float(hit["rate"].iloc[0])) if len(hit) else "–")
             rows.append([_stat_label(name), scheme] + cells)
-    first = pairs[pairs["scheme"] == pairs["scheme"].iloc[0]]
+    first = one_row_per_dyad(pairs)
     speed, ns = [], set()
     for d, c in cols:
         sel = first[(first["duration_s"] == d) & (first["coupling"] == c)]
@@ -193,8 +204,10 @@ def lag_markdown(lags: pd.DataFrame) -> str:
             sel = lags[(lags["duration_s"] == d) & (lags["estimator"] == name)]
             cells = []
             for x in true_lags:
-                r = sel[sel["lag_s"] == x].iloc[0]
-                cells.append(f"{r['bias_s']:+.2f} / {r['median_abs_error_s']:.2f}")
+                hit = sel[sel["lag_s"] == x]
+                cells.append("–" if hit.empty else
+                             f"{hit['bias_s'].iloc[0]:+.2f} / "
+                             f"{hit['median_abs_error_s'].iloc[0]:.2f}")
             r = sel[sel["lag_s"] == "all"].iloc[0]
             rows.append([f"{d:g} s", _stat_label(name)] + cells + [
                 f"{r['bias_s']:+.3f}", f"{r['median_abs_error_s']:.3f}", _pct(r["sign_right"]),
@@ -231,6 +244,7 @@ def plot_power(rates: pd.DataFrame, path: Path) -> None:
             ax.set_title(f"{d:g} s, {scheme}")
             ax.set_xlabel("coupling c (0 = independent)")
             ax.set_ylim(-0.02, 1.02)
+            ax.set_xlim(-0.03, max(0.8, float(mv["coupling"].max())) + 0.03)
             if j == 0:
                 ax.set_ylabel(f"P(p < {ALPHA:g})")
     axes[0][-1].legend(fontsize=8, loc="lower right")

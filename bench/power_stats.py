@@ -25,10 +25,12 @@ Lag estimators (seconds, > 0: A leads):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.stats import t as student_t
 
+from synchrony.engine.lag_profile import lag_profile, parabolic_offset
 from synchrony.surrogates import surrogate_test
 from synchrony.wcc import WccResult, fisher_z, pick_peaks, windowed_xcorr
 
@@ -37,6 +39,8 @@ STATISTICS = ("mean_abs_peak_r", "profile_peak_abs_z", "profile_peak_z", "mean_b
 LAG_ESTIMATORS = ("median_boker_lag_s", "profile_argmax_lag_s", "profile_argmax_z_lag_s",
                   "median_window_argmax_lag_s")
 SCHEMES = ("circular_shift", "segment_shuffle")
+#: p-value readings of the same surrogates reported as extra "schemes" (no extra grids)
+T_SCHEME = "circular_shift_t"
 TODAY_STATISTIC = "mean_abs_peak_r"
 TODAY_LAG = "median_boker_lag_s"
 
@@ -48,7 +52,7 @@ class WccSettings:
     window_s: float = 5.0
     step_s: float = 0.5
     max_lag_s: float = 2.0
-    method: str = "rmea"
+    windowing: str = "rmea"
 
     @property
     def span_s(self) -> float:
@@ -58,25 +62,20 @@ class WccSettings:
     def grid(self, a: np.ndarray, b: np.ndarray, fs_hz: float) -> WccResult:
         """The WCC grid of (A, B)."""
         return windowed_xcorr(a, b, fs_hz=fs_hz, window_s=self.window_s, step_s=self.step_s,
-                              max_lag_s=self.max_lag_s, method=self.method)  # type: ignore[arg-type]
+                              max_lag_s=self.max_lag_s,
+                              windowing=self.windowing)  # type: ignore[arg-type]
 
     def min_shift_s(self, duration_s: float) -> float:
         """Smallest circular shift, as ``analyze`` chooses it: min(window + lag, duration / 4)."""
         return min(self.span_s, duration_s / 4)
 
+    def effective_shifts(self, duration_s: float) -> float:
+        """Roughly independent circular shifts: usable offset range / (window + lag)."""
+        return (duration_s - 2 * self.min_shift_s(duration_s)) / self.span_s
+
     def segment_s(self, duration_s: float) -> float:
         """Segment length for shuffling, as ``analyze`` chooses it (``shuffle_segment_s``)."""
         return max(self.span_s, min(max(30.0, 4 * self.span_s), duration_s / 4))
-
-
-def lag_profile(r: np.ndarray) -> np.ndarray:
-    """(n_lags,) mean Fisher z per lag over the windows (NaN cells left out)."""
-    z = fisher_z(r)
-    finite = np.isfinite(z)
-    count = finite.sum(axis=0)
-    total = np.where(finite, z, 0.0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _nanmean(x: np.ndarray) -> float:
@@ -103,20 +102,6 @@ def session_statistics(res: WccResult) -> dict[str, float]:
         "mean_boker_peak_r": _nanmean(peaks.peak_r),
         "grand_mean_abs_z": _nanmean(np.abs(fisher_z(r))),
     }
-
-
-def parabolic_offset(values: np.ndarray, index: int) -> float:
-    """Sub-sample offset (-0.5 … 0.5) of a peak at ``index`` from a parabola through 3 points.
-
-    0 at the edges or when the three points are not a proper maximum.
-    """
-    if index <= 0 or index >= len(values) - 1:
-        return 0.0
-    y0, y1, y2 = values[index - 1], values[index], values[index + 1]
-    curvature = y0 - 2.0 * y1 + y2
-    if not (np.isfinite(curvature) and curvature < 0):
-        return 0.0
-    return float(np.clip(0.5 * (y0 - y2) / curvature, -0.5, 0.5))
 
 
 def _profile_argmax_s(values: np.ndarray, lags_s: np.ndarray) -> float:
@@ -150,10 +135,11 @@ class SchemeResult:
 
     Attributes
     ----------
-    scheme : "circular_shift" or "segment_shuffle".
+    scheme : "circular_shift", "segment_shuffle" or "circular_shift_t" (see ``t_variant``).
     n_grids : grids computed (observed + surrogates).
     observed, null_mean, p : statistic -> value; ``p = (1 + #{null >= observed}) / (n + 1)``
         over the surrogates where that statistic is finite (as ``surrogate_test``).
+    null_sd : statistic -> SD (n - 1) of the finite null values.
     n : statistic -> surrogates used.
     """
 
@@ -161,8 +147,30 @@ class SchemeResult:
     n_grids: int
     observed: dict[str, float]
     null_mean: dict[str, float]
+    null_sd: dict[str, float]
     p: dict[str, float]
     n: dict[str, int]
+
+    def t_variant(self, n_effective: float) -> SchemeResult:
+        """The same surrogates read parametrically, as ``<scheme>_t`` (no new grids).
+
+        Circular shifts of a short session are strongly dependent: offsets closer than
+        about one window plus the lag give nearly the same statistic, so 200 shifts of
+        60 s hold only ``n_effective`` (~ usable offset range / (window + lag)) independent
+        values, and the observed value beats all of them by chance with probability
+        ~1 / (n_effective + 1). This reads the observed value as one more draw from a normal
+        null with the surrogates' mean and SD estimated from ``n_effective`` values:
+        ``t = (observed - mean) / (sd * sqrt(1 + 1 / n_eff))`` on ``n_eff - 1`` degrees of
+        freedom (a prediction interval), one-sided.
+        """
+        k = max(2.0, n_effective)
+        p = {}
+        for name, obs in self.observed.items():
+            mean, sd = self.null_mean[name], self.null_sd[name]
+            ok = math.isfinite(obs) and math.isfinite(sd) and sd > 0
+            t = (obs - mean) / (sd * math.sqrt(1.0 + 1.0 / k)) if ok else math.nan
+            p[name] = float(student_t.sf(t, df=k - 1.0)) if ok else math.nan
+        return replace(self, scheme=f"{self.scheme}_t", n_grids=0, p=p)
 
 
 def surrogate_test_all(a: np.ndarray, b: np.ndarray, *, fs_hz: float, settings: WccSettings,
@@ -184,13 +192,14 @@ def surrogate_test_all(a: np.ndarray, b: np.ndarray, *, fs_hz: float, settings: 
                    n_surrogates=n_surrogates, min_shift_s=settings.min_shift_s(duration_s),
                    segment_s=settings.segment_s(duration_s), seed=seed)
     observed, null = values[0], values[1:]
-    out_p, out_mean, out_n = {}, {}, {}
+    out_p, out_mean, out_sd, out_n = {}, {}, {}, {}
     for name in STATISTICS:
         obs = observed[name]
         vals = np.array([v[name] for v in null], dtype=float)
         vals = vals[np.isfinite(vals)]
         out_n[name] = int(vals.size)
         out_mean[name] = float(vals.mean()) if vals.size else math.nan
+        out_sd[name] = float(vals.std(ddof=1)) if vals.size > 1 else math.nan
         out_p[name] = ((1 + int(np.count_nonzero(vals >= obs))) / (vals.size + 1)
                        if vals.size and math.isfinite(obs) else math.nan)
-    return SchemeResult(scheme, len(values), observed, out_mean, out_p, out_n)
+    return SchemeResult(scheme, len(values), observed, out_mean, out_sd, out_p, out_n)

@@ -10,9 +10,13 @@ Per signal:
   |r| over lags -- the session's synchrony strength, and the statistic the surrogate test
   compares (B circularly shifted against A, by default). It is set in one place,
   ``WccMethod.statistic``;
+- the **session lag** ``lag_s`` is the peak of the pooled lag profile
+  (:func:`synchrony.engine.lag_profile.profile_peak_lag_s`); the per-window Boker peaks are
+  still reported (``median_peak_lag_s``, ``lead_fraction``) but no longer decide the leader:
+  their median is pulled toward 0 (see ``docs/validation.md``);
 - the summary block is the ``summary.json`` contract block (:func:`summarize`): ``leader``
-  is ``"A"``/``"B"`` only if the test is significant (p < 0.05) and the median peak lag is
-  at least one grid sample away from 0; otherwise ``"none"``.
+  is ``"A"``/``"B"`` only if the test is significant (p < 0.05) and ``lag_s`` is at least
+  one grid sample away from 0; otherwise ``"none"``.
 
 Window times: a window runs from the start of its lag-0 window for ``window_s``; its lags
 reach ``max_lag_s`` beyond. Sign convention: lag > 0 means A leads and B follows.
@@ -34,6 +38,7 @@ from synchrony.analysis.methods import (
     surrogate_block,
     verdict,
 )
+from synchrony.engine.lag_profile import profile_peak_lag_s
 from synchrony.engine.peaks import PeakResult, pick_peaks
 from synchrony.engine.surrogates import Statistic, SurrogateTest, mean_abs_peak_r_statistic
 from synchrony.engine.wcc import WccResult, mean_abs_peak_r, window_abs_max, windowed_xcorr
@@ -59,6 +64,10 @@ def _mean_abs_peak_r(fs_hz: float, params: AnalysisParameters) -> Statistic:
     return mean_abs_peak_r_statistic(fs_hz, params.window_s, params.step_s, params.max_lag_s,
                                      windowing=params.windowing)
 
+
+#: How ``lag_s`` (the session lead/lag, which the leader rule uses) is estimated.
+LAG_ESTIMATOR = ("argmax of the session lag profile (mean Fisher z per lag over all windows), "
+                 "parabolic sub-sample refinement")
 
 MEAN_ABS_PEAK_R = SessionStatistic(
     name="mean_abs_peak_r",
@@ -105,9 +114,15 @@ def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
         "A": float(np.mean(lags > 0)) if n_found else math.nan,
         "B": float(np.mean(lags < 0)) if n_found else math.nan,
     }
-    leader, who_leads = verdict(median_lag, test, grid_hz=grid_hz)
+    lag_s = profile_peak_lag_s(res)
+    leader, who_leads = verdict(lag_s, test, grid_hz=grid_hz)
+    strength = mean_abs_peak_r(res.r)
     return {
-        "mean_abs_peak_r": mean_abs_peak_r(res.r),
+        "strength": strength,
+        "strength_statistic": WccMethod.statistic.name,
+        "lag_s": lag_s,
+        "lag_estimator": LAG_ESTIMATOR,
+        "mean_abs_peak_r": strength,
         "median_peak_lag_s": median_lag,
         "median_peak_r": float(np.nanmedian(peaks.peak_r)) if n_found else math.nan,
         "leader": leader,
@@ -122,6 +137,8 @@ def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
 def not_computed_summary(reason: str) -> dict[str, object]:
     """Build a signal's summary block when no synchrony could be computed (values null)."""
     return {
+        "strength": math.nan, "strength_statistic": WccMethod.statistic.name,
+        "lag_s": math.nan, "lag_estimator": LAG_ESTIMATOR,
         "mean_abs_peak_r": math.nan, "median_peak_lag_s": math.nan, "median_peak_r": math.nan,
         "leader": "none", "who_leads": f"not computed: {reason}",
         "lead_fraction": {"A": math.nan, "B": math.nan}, "n_windows": 0,

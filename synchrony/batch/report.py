@@ -16,7 +16,7 @@ def summary_lines(summary: dict[str, Any], out: Path) -> list[str]:
 
     Returns
     -------
-    Lines without newlines, e.g. ``"  head: mean |peak r| 0.73, median lag +0.50 s,
+    Lines without newlines, e.g. ``"  head: mean |peak r| 0.73, lag +0.50 s,
     p = 0.005: B follows A by 0.50 s"``.
     """
     lines = []
@@ -25,7 +25,7 @@ def summary_lines(summary: dict[str, Any], out: Path) -> list[str]:
             lines.append(f"{name:>6}: {block['who_leads']}")
             continue
         lines.append(f"{name:>6}: mean |peak r| {block['mean_abs_peak_r']:.2f}, "
-                     f"median lag {block['median_peak_lag_s']:+.2f} s, "
+                     f"lag {block.get('lag_s', block['median_peak_lag_s']):+.2f} s, "
                      f"p = {block['surrogate']['p']:.3f}: {block['who_leads']}")
     lines.extend(f"warning: {warning}" for warning in summary["warnings"])
     lines.append(f"results in {out}")

@@ -170,12 +170,14 @@ def summary_caption(analysis: SignalAnalysis) -> str:
     Returns
     -------
     str
-        e.g. ``"mean |peak r| = 0.62  ·  median peak lag = +0.40 s  ·  B follows A by 0.40 s"``
+        e.g. ``"mean |peak r| = 0.62  ·  lag = +0.40 s (median window peak +0.35 s)  ·  B
+        follows A by 0.40 s"``
         and, on a second line, ``"surrogates (circular shift, n = 199): z = 4.10, p = 0.005"``.
     """
     s = analysis.summary
     return (f"mean |peak r| = {_fmt(s.get('mean_abs_peak_r'))}  ·  "
-            f"median peak lag = {_fmt(s.get('median_peak_lag_s'), '+.2f', ' s')}  ·  "
+            f"lag = {_fmt(s.get('lag_s'), '+.2f', ' s')} (median window peak "
+            f"{_fmt(s.get('median_peak_lag_s'), '+.2f', ' s')})  ·  "
             f"{s.get('who_leads', 'who leads: n/a')}\n{surrogate_text(analysis.surrogate)}")
 
 
@@ -297,10 +299,10 @@ def _draw_profile(ax: Axes, analysis: SignalAnalysis) -> None:
             marker="o" if lags.size == 1 else None, label="mean r over windows")
     ax.axvline(0.0, color="0.15", linestyle="--", linewidth=0.9)
     ax.axhline(0.0, color="0.6", linewidth=0.8)
-    median_lag = analysis.summary.get("median_peak_lag_s")
-    if isinstance(median_lag, int | float) and math.isfinite(median_lag):
-        ax.axvline(median_lag, color="black", linewidth=1.5,
-                   label=f"median peak lag {median_lag:+.2f} s")
+    session_lag = analysis.summary.get("lag_s")
+    if isinstance(session_lag, int | float) and math.isfinite(session_lag):
+        ax.axvline(session_lag, color="black", linewidth=1.5,
+                   label=f"session lag {session_lag:+.2f} s (peak of the mean z profile)")
     if not np.isfinite(stats["mean"]).any():
         ax.set_ylim(-1.0, 1.0)
         _note_no_data(ax, "r is undefined in every window")

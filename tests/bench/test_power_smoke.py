@@ -84,14 +84,20 @@ def test_power_command_writes_its_tables(tmp_path: Path) -> None:
                        "--out", str(out)])
     assert code == 0
     pairs = pd.read_csv(out / "pairs.csv")
-    assert len(pairs) == 2 * (2 + 1 + 1 + 1)  # (movement, ar1, sinusoid nulls + 1 coupled) x 2
+    # (2 movement + 1 AR(1) + 1 sinusoid nulls + 1 coupled) x (2 schemes + the t reading)
+    assert len(pairs) == 3 * (2 + 1 + 1 + 1)
     rates = pd.read_csv(out / "rates.csv")
     assert set(rates["statistic"]) == set(STATISTICS)
     lags = pd.read_csv(out / "lag_errors.csv")
     pooled = lags[(lags["estimator"] == "profile_argmax_lag_s") & (lags["lag_s"] == "all")]
     assert abs(float(pooled["bias_s"].iloc[0])) <= 0.1
     run = json.loads((out / "run.json").read_text())
-    assert run["run"] == "quick"
+    assert run["run"] == "custom"  # --quick with size options
     assert run["projected_full_single_core_s"]["total"] > 0
     assert (out / "power.png").stat().st_size > 0
     assert "False-positive rate" in (out / "report.md").read_text()
+
+    both = tmp_path / "both"
+    assert power.main(["--combine", str(out), str(out), "--out", str(both)]) == 0
+    assert len(pd.read_csv(both / "pairs.csv")) == 2 * len(pairs)
+    assert json.loads((both / "run.json").read_text())["run"] == "combined"

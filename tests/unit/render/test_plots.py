@@ -139,7 +139,9 @@ def test_heatmap_caption_summarises_the_analysis(synchronous):
     analysis, _ = synchronous
     caption = plots.wcc_heatmap_figure(analysis).axes[0].get_title(loc="left")
     assert "mean |peak r| = " in caption
-    assert "median peak lag = +0.40 s" in caption
+    lag_s = analysis.summary["lag_s"]
+    assert lag_s == pytest.approx(0.40, abs=0.03)  # the session lag (lag profile's peak)
+    assert f"lag = {lag_s:+.2f} s (median window peak +0.40 s)" in caption
     assert str(analysis.summary["who_leads"]) in caption
     assert f"n = {analysis.surrogate.n}" in caption
     assert "z = " in caption
