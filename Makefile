@@ -1,7 +1,7 @@
 # Two commands for a fresh machine (see README):
 #   make demo   - create .venv, install synchrony, analyse the bundled two-person sample clip
-#   make test   - create .venv, install synchrony with its test tools, run ruff, mypy and
-#                 the test suite (which also checks that the core never imports Qt)
+#   make test   - create .venv, install synchrony with its test tools, run ruff, mypy,
+#                 import-linter (rooms, no Qt in the core, no cycles) and the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin

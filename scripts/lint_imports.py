@@ -1,10 +1,12 @@
-"""Run import-linter on the package as it installs: ``gui/`` and ``calibration/`` inside it.
+"""Check the package as it installs: import contracts and types, ``gui/`` inside it.
 
 In the source tree ``gui/`` and ``calibration/`` sit beside ``synchrony/`` and install as
 ``synchrony.gui`` and ``synchrony.calibration`` (``[tool.setuptools.package-dir]``).
-import-linter reads the package from disk, so this script lays the sources out as they
-install (a copy in a temporary folder) and runs ``lint-imports`` with the contracts in
-``pyproject.toml`` on that copy. Usage: ``python scripts/lint_imports.py``.
+import-linter reads the package from disk, and mypy cannot see the package-dir mapping (in
+the source tree it types ``synchrony.gui.*`` imports as ``Any``), so this script lays the
+sources out as they install (a copy in a temporary folder) and runs ``lint-imports`` with
+the contracts in ``pyproject.toml`` and ``mypy -p synchrony`` on that copy.
+Usage: ``python scripts/lint_imports.py``.
 """
 
 from __future__ import annotations
@@ -34,14 +36,21 @@ def installed_layout() -> Iterator[str]:
         yield tmp
 
 
+def _tool(name: str) -> str:
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+
+
 def main() -> int:
-    """Lint the installed layout with the contracts in pyproject.toml; return the exit code."""
+    """Lint and type-check the installed layout (pyproject.toml's settings); return the code."""
+    config = str(ROOT / "pyproject.toml")
     with installed_layout() as tmp:
         env = dict(os.environ, PYTHONPATH=tmp)
-        lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) \
-            or "lint-imports"
-        return subprocess.call([lint, "--no-cache", str(ROOT / "pyproject.toml")],
-                               cwd=tmp, env=env)
+        imports = subprocess.call([_tool("lint-imports"), "--no-cache", config],
+                                  cwd=tmp, env=env)
+        print("mypy on the installed layout:", flush=True)
+        types = subprocess.call([_tool("mypy"), "--config-file", config, "--no-incremental",
+                                 "-p", "synchrony"], cwd=tmp, env=env)
+        return imports or types
 
 
 if __name__ == "__main__":
