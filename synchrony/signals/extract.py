@@ -25,7 +25,6 @@ import numpy as np
 from synchrony.records import PERSONS, TrackedFrame
 
 from .builtin import (
-    BUILTIN_SIGNALS,
     MIN_RELIABLE_VISIBILITY,
     MIN_VISIBILITY,
     median_shoulder_width_px,
@@ -52,8 +51,6 @@ __all__ = [
     "MIN_RELIABLE_VISIBILITY",
     "MIN_STILL_S",
     "MIN_VISIBILITY",
-    "SIGNALS",
-    "UNITS",
     "SignalSet",
     "extract_signals",
     "lowpass",
@@ -66,11 +63,6 @@ __all__ = [
     "uniform_grid",
 ]
 
-#: The built-in signal names and units, frozen at import: for old code only (the live
-#: pipeline until it reads the table). Everything else calls
-#: :func:`synchrony.signals.registry.signal_names` / ``unit_of`` at call time.
-SIGNALS = tuple(spec.name for spec in BUILTIN_SIGNALS)
-UNITS = {spec.name: spec.unit for spec in BUILTIN_SIGNALS}
 #: A stretch below the noise floor must last this long to count as "no movement".
 MIN_STILL_S = 1.0
 

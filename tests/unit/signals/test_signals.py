@@ -7,13 +7,13 @@ import pytest
 
 from synchrony.engine.wcc import windowed_xcorr
 from synchrony.signals.extract import (
-    SIGNALS,
     extract_signals,
     lowpass,
     mark_no_movement,
     resample,
     uniform_grid,
 )
+from synchrony.signals.registry import signal_names
 from tests.fixtures.tracked import dyad_frames
 
 
@@ -71,7 +71,7 @@ def test_known_lag_recovered_from_synthetic_people(signal: str, lag_s: float) ->
 
 def test_signal_units_and_names() -> None:
     signals = extract_signals(dyad_frames(duration_s=10), grid_hz=20.0)
-    assert set(signals.values) == {f"{p}_{s}" for p in "AB" for s in SIGNALS}
+    assert set(signals.values) == {f"{p}_{s}" for p in "AB" for s in signal_names()}
     body = signals.values["A_body"]
     # shoulder width is 0.16 of 640 px; sway of 0.03 * 640 px with |driver| ~ 1 at < 1 Hz
     assert 0.05 < np.nanmedian(body) < 2.0
@@ -82,7 +82,7 @@ def test_absent_person_is_nan_never_zero() -> None:
     frames = dyad_frames(duration_s=20, missing_b=(8.0, 12.0))
     signals = extract_signals(frames, grid_hz=20.0)
     t = signals.time_s
-    for name in SIGNALS:
+    for name in signal_names():
         b = signals.values[f"B_{name}"]
         gone = (t > 8.3) & (t < 11.7)
         assert np.isnan(b[gone]).all(), name
