@@ -123,8 +123,8 @@ def run_job(job: Job) -> list[Row]:
         outs.append(surrogate_test_all(dyad.a, dyad.b, fs_hz=dyad.fs_hz, settings=job.settings,
                                        scheme=scheme, n_surrogates=job.n_surrogates,
                                        seed=job.spec.seed + k))
-        if scheme == "circular_shift":
-            outs.append(outs[-1].t_variant(job.settings.effective_shifts(job.spec.duration_s)))
+        outs.append(outs[-1].t_variant(job.settings.effective_shifts(job.spec.duration_s,
+                                                                     scheme)))
     rows = []
     for k, out in enumerate(outs):
         row = dict(base, scheme=out.scheme, n_grids=out.n_grids + (1 if k == 0 else 0))

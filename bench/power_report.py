@@ -129,7 +129,7 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _stat_label(name: str) -> str:
-    return f"{name} (today)" if name in (TODAY_STATISTIC, TODAY_LAG) else name
+    return f"{name} (first version)" if name in (TODAY_STATISTIC, TODAY_LAG) else name
 
 
 def fpr_markdown(rates: pd.DataFrame, pooled: pd.DataFrame) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.stats import t as student_t
 
+from synchrony.analysis.methods import AnalysisParameters, effective_surrogates
 from synchrony.engine.lag_profile import lag_profile, parabolic_offset
 from synchrony.surrogates import surrogate_test
 from synchrony.wcc import WccResult, fisher_z, pick_peaks, windowed_xcorr
@@ -40,7 +41,7 @@ LAG_ESTIMATORS = ("median_boker_lag_s", "profile_argmax_lag_s", "profile_argmax_
                   "median_window_argmax_lag_s")
 SCHEMES = ("circular_shift", "segment_shuffle")
 #: p-value readings of the same surrogates reported as extra "schemes" (no extra grids)
-T_SCHEME = "circular_shift_t"
+T_SCHEMES = ("circular_shift_t", "segment_shuffle_t")
 TODAY_STATISTIC = "mean_abs_peak_r"
 TODAY_LAG = "median_boker_lag_s"
 
@@ -69,9 +70,17 @@ class WccSettings:
         """Smallest circular shift, as ``analyze`` chooses it: min(window + lag, duration / 4)."""
         return min(self.span_s, duration_s / 4)
 
-    def effective_shifts(self, duration_s: float) -> float:
-        """Roughly independent circular shifts: usable offset range / (window + lag)."""
-        return (duration_s - 2 * self.min_shift_s(duration_s)) / self.span_s
+    def params(self, scheme: str = "circular_shift") -> AnalysisParameters:
+        """The product's analysis parameters with these settings and ``scheme``."""
+        return AnalysisParameters(window_s=self.window_s, step_s=self.step_s,
+                                  max_lag_s=self.max_lag_s,
+                                  surrogate_method=scheme,  # type: ignore[arg-type]
+                                  windowing=self.windowing)  # type: ignore[arg-type]
+
+    def effective_shifts(self, duration_s: float, scheme: str = "circular_shift") -> float:
+        """Effectively independent surrogates, as ``analyze`` counts them
+        (:func:`synchrony.analysis.methods.effective_surrogates`)."""
+        return effective_surrogates(self.params(scheme), duration_s)
 
     def segment_s(self, duration_s: float) -> float:
         """Segment length for shuffling, as ``analyze`` chooses it (``shuffle_segment_s``)."""
@@ -135,7 +144,7 @@ class SchemeResult:
 
     Attributes
     ----------
-    scheme : "circular_shift", "segment_shuffle" or "circular_shift_t" (see ``t_variant``).
+    scheme : "circular_shift", "segment_shuffle", or either with "_t" (see ``t_variant``).
     n_grids : grids computed (observed + surrogates).
     observed, null_mean, p : statistic -> value; ``p = (1 + #{null >= observed}) / (n + 1)``
         over the surrogates where that statistic is finite (as ``surrogate_test``).

@@ -4,18 +4,37 @@
 ``session_calibration_arguments`` (analyze of a recorded session, with the profile the
 session stored) turn a :class:`~synchrony.calibration.profile.CalibrationProfile` into
 regions, roles, body scale and noise floor.
+
+A person whose calibration baseline is unusable (they moved during it, see
+:mod:`calibration.baseline`) gets no noise floor: :func:`noise_floor_arguments` leaves
+them out and logs a warning naming the person and the reason.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synchrony.records import HALVES, Region
 from synchrony.session.store import Session
 
+if TYPE_CHECKING:
+    from .profile import CalibrationProfile
+
 log = logging.getLogger(__name__)
+
+
+def noise_floor_arguments(profile: CalibrationProfile) -> dict[str, dict[str, float]]:
+    """Return the profile's noise floor for ``extract_signals``, without unusable baselines.
+
+    Each person left out is named in a logging warning with the reason (e.g. "moved during
+    the baseline (head noise floor 14.2 deg/s, above 8 for a still person)").
+    """
+    for person, reason in profile.unusable_baselines().items():
+        log.warning("calibration: no noise floor applied for person %s, whose baseline is "
+                    "unusable: %s", person, reason)
+    return profile.noise_floor()
 
 
 def load_calibration(path: Path, size_px: tuple[int, int] | None
@@ -40,7 +59,7 @@ def session_calibration_arguments(session: Session) -> dict[str, Any]:
     profile = profile_from_dict(stored)
     width = (session.metadata.get("source") or {}).get("width_px")
     return {"body_scale_px": profile.body_scale_px(width) if width else None,
-            "noise_floor": profile.noise_floor()}
+            "noise_floor": noise_floor_arguments(profile)}
 
 
 def calibration_arguments(profile_path: Path | None, video: Path) -> dict[str, Any]:
@@ -64,5 +83,5 @@ def calibration_arguments(profile_path: Path | None, video: Path) -> dict[str, A
         log.warning("%s", warning)
     return {"regions": profile.regions, "roles": profile.roles,
             "body_scale_px": profile.body_scale_px(width),
-            "noise_floor": profile.noise_floor(),
+            "noise_floor": noise_floor_arguments(profile),
             "extra_parameters": {"calibration": profile.to_dict()}}

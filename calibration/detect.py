@@ -8,8 +8,11 @@ whole frame, then overlapping vertical strips of decreasing width (by default 60
 width ``w`` start at most ``w / 2`` apart, so every person narrower than half a strip lies
 wholly inside at least one strip of that width. A strip enlarges the people in it, so small
 or far people are found too. A detection whose person is cut by a strip's inner edge is
-dropped (MediaPipe completes a cut person into a whole skeleton at the wrong place). The
-duplicates that remain are merged by :func:`calibration.estimate.group_people`.
+dropped (MediaPipe completes a cut person into a whole skeleton at the wrong place). So is a
+*chimera* (:func:`drop_chimeras`): a skeleton stitched from the facing shoulders of two
+neighbours, with its "head" on the background between their faces (found on real footage of
+two people standing close). The duplicates that remain are merged by
+:func:`calibration.estimate.group_people`.
 
 Every detection is described in pixels of the full frame by the person's head centre and an
 estimate of the shoulder width, so that pose and face detections can be compared.
@@ -28,7 +31,7 @@ import numpy as np
 from synchrony.capture.tracking import native_stderr_silenced
 from synchrony.records import LEFT_SHOULDER, RIGHT_SHOULDER
 
-__all__ = ["DEFAULT_STRIP_WIDTHS", "Detection", "PeopleDetector", "strips"]
+__all__ = ["DEFAULT_STRIP_WIDTHS", "Detection", "PeopleDetector", "drop_chimeras", "strips"]
 
 #: Widths of the search strips as fractions of the frame width (1.0 = whole frame).
 DEFAULT_STRIP_WIDTHS = (1.0, 0.6, 0.45, 0.3)
@@ -41,6 +44,11 @@ MIN_VISIBILITY = 0.5
 HEAD_LANDMARKS = tuple(range(11))
 #: Landmarks that outline the upper body: head, shoulders, elbows, wrists.
 OUTLINE_LANDMARKS = (*HEAD_LANDMARKS, 11, 12, 13, 14, 15, 16)
+#: A face whose centre lies within this many of a skeleton's shoulder widths of the
+#: skeleton's head is that skeleton's own face. Measured on the real two-person clips in
+#: ``sample_media/real_dyads``: a real skeleton's own face lies at most 0.34 shoulder widths
+#: from its head (median 0.05), a chimera's nearest face at least 0.59.
+OWN_FACE_RADIUS_SW = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +147,42 @@ def face_detection(xy_px: np.ndarray, frame: int) -> Detection | None:
                      box_px=(float(x0), float(y0), float(x1), float(y1)))
 
 
+def drop_chimeras(detections: Sequence[Detection]) -> list[Detection]:
+    """Drop the skeletons of one frame that are stitched from two neighbours.
+
+    When two people stand close, MediaPipe Pose sometimes returns, with high visibility, a
+    skeleton whose shoulders are the facing shoulders of the two people and whose head
+    landmarks lie on the background between their heads (measured on the real Obama/Biden
+    clip: in 12 of 105 frames; in 2 of the 6 frames the proposal sampled, enough to be
+    reported as a third person). Such a skeleton has no face of its own, yet faces were
+    found on both sides of it. A skeleton is dropped when no face detection of the frame
+    lies within ``OWN_FACE_RADIUS_SW`` of its shoulder widths of its head and face
+    detections lie to its left and to its right. A real person whose face is missed is kept
+    unless two other faces flank them, i.e. unless there is a third person anyway.
+
+    Parameters
+    ----------
+    detections : every detection of one frame (all passes and strips).
+
+    Returns
+    -------
+    list of Detection
+        ``detections`` in their order, without the chimeras.
+    """
+    faces = np.array([d.head_xy_px for d in detections if d.kind == "face"]).reshape(-1, 2)
+    kept = []
+    for det in detections:
+        if det.kind == "pose" and len(faces):
+            head = np.array(det.head_xy_px)
+            own = np.linalg.norm(faces - head, axis=1).min() \
+                <= OWN_FACE_RADIUS_SW * det.shoulder_width_px
+            flanked = bool((faces[:, 0] < head[0]).any() and (faces[:, 0] > head[0]).any())
+            if not own and flanked:
+                continue
+        kept.append(det)
+    return kept
+
+
 class PeopleDetector:
     """MediaPipe pose and face landmarkers in IMAGE mode, run over the search strips.
 
@@ -182,7 +226,7 @@ class PeopleDetector:
                 self._face.close()
 
     def detect(self, image_rgb: np.ndarray, frame: int) -> list[Detection]:
-        """Every person found in one frame by every pass (duplicates included).
+        """Every person found in one frame by every pass (duplicates included, chimeras not).
 
         Parameters
         ----------
@@ -204,7 +248,7 @@ class PeopleDetector:
                                 data=np.ascontiguousarray(image_rgb[:, a:b]))
                 found += self._poses(crop, (a, b), (w, h), frame)
                 found += self._faces(crop, (a, b), (w, h), frame)
-        return found
+        return drop_chimeras(found)
 
     def _poses(self, crop: Any, strip_px: tuple[int, int], size: tuple[int, int],
                frame: int) -> list[Detection]:

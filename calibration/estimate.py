@@ -4,6 +4,9 @@ Nothing here reads video or runs MediaPipe; :mod:`calibration.detect` and
 :mod:`calibration.baseline` produce the inputs. All geometry is in pixels of the full frame
 until the regions are normalised at the end.
 
+Whether a person sat still during a baseline (:func:`movement_reason`) is decided from the
+baseline's own noise floors; see :data:`STILL_LIMITS` for the rule and its numbers.
+
 How regions are proposed (:func:`propose_regions`)
 ---------------------------------------------------
 1. :func:`group_people` merges the detections of all passes and sampled frames: a detection
@@ -46,13 +49,16 @@ from synchrony.signals.registry import (
 from .detect import Detection
 
 __all__ = [
+    "STILL_LIMITS",
     "PersonEstimate",
     "RegionProposal",
     "body_scales",
     "group_people",
+    "movement_reason",
     "noise_floor",
     "noise_floors",
     "propose_regions",
+    "stillness_score",
 ]
 
 #: Detections whose heads are closer than this many shoulder widths are the same person.
@@ -79,6 +85,36 @@ NOISE_MARGIN = DEFAULT_NOISE_MARGIN
 EDGE_TRIM_S = 0.5
 #: A baseline needs at least this many seconds of a signal after trimming.
 MIN_BASELINE_S = 1.0
+
+#: Highest noise floors (signal -> level in the signal's unit) of a person who sat still
+#: during the baseline: above either one, the person moved and the baseline is not a noise
+#: floor (:func:`movement_reason`).
+#:
+#: ``head`` 8 deg/s. Tracker jitter alone (a frozen frame with fresh sensor noise in every
+#: frame, x264, on the generated clips and on frames of the real clips in
+#: ``sample_media``): 0.05-1.6 deg/s at noise sigma 1.2 grey levels; up to 6.3 deg/s at
+#: sigma 4 (a noisy webcam) on the 320x240 and 480x270 real clips with small faces. Moving
+#: people: the median over their 3 s stretches is 9.5-59 deg/s on the generated clips and
+#: 5.3-98 deg/s on the real ones.
+#:
+#: ``motion`` 0.005 (fraction of region pixels changed per frame). A frame difference sees
+#: only what changes from one frame to the next by more than the tracker's threshold (12
+#: grey levels): jitter-only frames give exactly 0 (the rule's minimum, 1e-6) even at sigma
+#: 4, slow drift such as breathing moves an edge by far less than a pixel per frame, and a
+#: blink changes about 0.1 % of a head-and-shoulders region. Moving people: a median of
+#: 0.06-0.29 over their 3 s stretches (generated clips); in their stillest 3 s 0.0015-0.07
+#: on the real clips and 0.013-0.22 for the generated clips' B, whereas the generated A
+#: pauses (0.0006-0.008): one reason a searched stretch must be still for both people
+#: (:func:`calibration.baseline.baseline_from_stillest`).
+#:
+#: ``body`` and ``face`` are not used: on a frozen frame the generated astronaut's shoulder
+#: landmarks drift to a body floor of 0.40-0.53 body widths/s, above the 0.06-0.39 of moving
+#: people, and a blink or a word lifts the face floor of a person who otherwise sits still.
+#: A camera in a dark room (sensor noise above ~5 grey levels) can lift the motion floor of
+#: a still person over its limit: the baseline is then refused, never wrongly applied. The
+#: jitter figures come from frozen frames, not from filmed people sitting still (no such
+#: footage was at hand).
+STILL_LIMITS: Mapping[str, float] = {"head": 8.0, "motion": 0.005}
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +333,50 @@ def noise_floors(signals: SignalSet) -> dict[str, dict[str, float | None]]:
     return {p: {name: noise_floor(signals.values[f"{p}_{name}"], name, signals.grid_hz)
                 for name in names}
             for p in PERSONS}
+
+
+def stillness_score(floors: Mapping[str, float | None]) -> float:
+    """Largest ratio of a baseline noise floor to its :data:`STILL_LIMITS` entry.
+
+    Below 1: the person sat still (see :func:`movement_reason`). ``inf`` if none of the
+    signals in :data:`STILL_LIMITS` was measured (stillness cannot be checked).
+    """
+    ratios = [level / limit for name, limit in STILL_LIMITS.items()
+              if (level := floors.get(name)) is not None]
+    return max(ratios) if ratios else math.inf
+
+
+def movement_reason(floors: Mapping[str, float | None]) -> str | None:
+    """Why a person's baseline is not a noise floor, or None if the person sat still.
+
+    The person moved when a measured floor exceeds its :data:`STILL_LIMITS` entry (``head``
+    8 deg/s, ``motion`` 0.005 of the region's pixels per frame; the numbers behind them are
+    documented there). If neither was measured (the person was not seen), stillness cannot
+    be checked and the baseline is not used either.
+
+    Parameters
+    ----------
+    floors : signal -> noise floor in the signal's unit (None = not measured).
+
+    Returns
+    -------
+    str or None
+        E.g. ``"moved during the baseline (head noise floor 14.2 deg/s, above 8 deg/s for a
+        still person)"``.
+    """
+    over = []
+    for name, limit in STILL_LIMITS.items():
+        level = floors.get(name)
+        if level is not None and level > limit:
+            unit = get_signal(name).display_unit
+            over.append(f"{name} noise floor {level:.3g} {unit}, above {limit:g} for a still "
+                        "person")
+    if over:
+        return f"moved during the baseline ({'; '.join(over)})"
+    if all(floors.get(name) is None for name in STILL_LIMITS):
+        return (f"stillness could not be checked ({' and '.join(STILL_LIMITS)} not measured: "
+                "the person was not seen long enough)")
+    return None
 
 
 def body_scales(frames: Sequence[TrackedFrame]) -> dict[str, float | None]:

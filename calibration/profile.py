@@ -35,6 +35,14 @@ Units
 ``role``
     Free text (``"therapist"``, ``"client"``, …) or ``null``. IDs stay A (left) and B
     (right): roles never change who is A.
+``baseline``
+    How the floors were measured (:meth:`calibration.baseline.Baseline.as_dict`), with
+    ``usable`` (``{"A": true, "B": false}``) and ``unusable_reason`` (text or ``null`` per
+    person): a person who moved during the baseline keeps the measured numbers under
+    ``noise_floor`` for reference, but they are **not** applied
+    (:meth:`CalibrationProfile.noise_floor`). A profile written before these keys existed
+    is checked when it is read, by the same rule
+    (:func:`calibration.estimate.movement_reason`).
 
 Validation (:func:`profile_from_dict`, :func:`load_profile`) is strict and raises
 :class:`~synchrony.errors.InputError` with one line naming the field and the problem:
@@ -60,6 +68,8 @@ from synchrony import __version__
 from synchrony.errors import InputError
 from synchrony.records import PERSONS, Region
 from synchrony.signals.registry import registered_signals, signal_names
+
+from .estimate import movement_reason
 
 __all__ = [
     "MAX_OVERLAP_FRACTION",
@@ -180,10 +190,35 @@ class CalibrationProfile:
         return {p: c.body_scale * frame_width_px for p, c in self.people.items()
                 if c.body_scale}
 
+    def unusable_baselines(self) -> dict[str, str]:
+        """Person -> why their noise floor is not applied (only such persons).
+
+        From the ``baseline`` block's ``usable`` / ``unusable_reason``; a profile without
+        them (written before they existed) is checked by the stillness rule
+        (:func:`calibration.estimate.movement_reason`) on its stored floors.
+        """
+        usable = self.baseline.get("usable")
+        if isinstance(usable, Mapping):
+            reasons = self.baseline.get("unusable_reason") or {}
+            return {p: str(reasons.get(p) or "flagged unusable in the profile")
+                    for p in PERSONS if usable.get(p) is False}
+        out = {}
+        for person in PERSONS:
+            floors = self.people[person].noise_floor
+            reason = movement_reason(floors) if any(floors.values()) else None
+            if reason:
+                out[person] = f"{reason}; found when reading a profile made without this check"
+        return out
+
     def noise_floor(self) -> dict[str, dict[str, float]]:
-        """Return ``{"A": {signal: level}, "B": …}`` with only the measured, positive levels."""
+        """Return ``{"A": {signal: level}, "B": …}`` with only the measured, positive levels.
+
+        A person whose baseline is unusable (:meth:`unusable_baselines`: they moved during
+        it) gets no levels at all.
+        """
+        unusable = self.unusable_baselines()
         return {p: {name: float(v) for name, v in c.noise_floor.items() if v}
-                for p, c in self.people.items()}
+                for p, c in self.people.items() if p not in unusable}
 
     def frame_size_warning(self, width_px: int, height_px: int) -> str | None:
         """Return a warning if a video of this size has another aspect ratio than the profile."""
@@ -328,6 +363,24 @@ def _camera(value: object) -> dict[str, Any]:
     return camera
 
 
+def _baseline(value: object) -> dict[str, Any]:
+    """Validate the free-form ``baseline`` block's ``usable`` and ``unusable_reason``."""
+    baseline = dict(_mapping(value, "baseline"))
+    if "usable" in baseline:
+        usable = _mapping(baseline["usable"], "baseline.usable")
+        for person in PERSONS:
+            flag = _require(usable, person, "baseline.usable.")
+            if not isinstance(flag, bool):
+                raise InputError(f"baseline.usable.{person} must be true or false, got "
+                                 f"{json.dumps(flag)}")
+    reasons = _mapping(baseline.get("unusable_reason", {}), "baseline.unusable_reason")
+    for person, reason in reasons.items():
+        if reason is not None and not isinstance(reason, str):
+            raise InputError(f"baseline.unusable_reason.{person} must be text or null, got "
+                             f"{json.dumps(reason)}")
+    return baseline
+
+
 def profile_from_dict(data: object) -> CalibrationProfile:
     """Validate a parsed JSON document and build the profile.
 
@@ -348,7 +401,7 @@ def profile_from_dict(data: object) -> CalibrationProfile:
     persons = {p: _person(_mapping(_require(people, p, "people."), f"people.{p}"),
                           f"people.{p}.") for p in PERSONS}
     camera = _camera(_require(doc, "camera", ""))
-    baseline = dict(_mapping(doc.get("baseline", {}), "baseline"))
+    baseline = _baseline(doc.get("baseline", {}))
     return CalibrationProfile(people=persons, camera=camera, baseline=baseline)
 
 

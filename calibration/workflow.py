@@ -8,15 +8,19 @@ Which frames are used
 - The proposal reads the first ``search_s`` seconds (default 3 s) of the source and searches
   ``n_samples`` frames spread evenly over them; every frame's timestamp feeds the camera
   check's measured frame rate.
-- The baseline tracks ``baseline_s`` seconds (default 3 s) during which both people sit still:
-  for a video file its **first** seconds (the file is opened again), for a camera or stream
-  the **next** seconds after the proposal.
+- The baseline measures ``baseline_s`` seconds (default 3 s) during which both people sit
+  still. For a video file (opened again) either the stretch the user names
+  (``stretch_s``, e.g. ``--baseline 0:5``) or the stillest ``baseline_s`` seconds in its
+  first ``search_s`` seconds (default 60 s, :func:`calibration.baseline.baseline_from_stillest`);
+  for a camera or stream the **next** seconds after the proposal. Whoever moved during it
+  is flagged: their floors are stored but not applied (:mod:`calibration.baseline`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,7 +31,13 @@ from synchrony.errors import InputError
 from synchrony.records import PERSONS, Frame, Region
 from synchrony.signals.registry import signal_names
 
-from .baseline import DEFAULT_GRID_HZ, Baseline, measure_baseline
+from .baseline import (
+    DEFAULT_GRID_HZ,
+    Baseline,
+    baseline_from_stillest,
+    measure_baseline,
+    track_with_warmup,
+)
 from .camera import camera_report
 from .detect import PeopleDetector
 from .estimate import RegionProposal, group_people, merge_measured, propose_regions
@@ -35,6 +45,7 @@ from .profile import CalibrationProfile, PersonCalibration
 
 __all__ = [
     "DEFAULT_BASELINE_S",
+    "DEFAULT_BASELINE_SEARCH_S",
     "DEFAULT_SEARCH_S",
     "ModelPaths",
     "SceneProposal",
@@ -47,6 +58,9 @@ __all__ = [
 
 DEFAULT_SEARCH_S = 3.0
 DEFAULT_BASELINE_S = 3.0
+#: Seconds at the start of a video searched for the stillest baseline stretch (all of it
+#: is tracked, so this bounds the time calibration takes).
+DEFAULT_BASELINE_SEARCH_S = 60.0
 DEFAULT_N_SAMPLES = 6
 #: Frame rate assumed for the tracker warm-up when the source reports none.
 DEFAULT_FPS = 25.0
@@ -138,21 +152,57 @@ def propose_scene(source: FrameSource, models: ModelPaths, *,
     return SceneProposal(regions=proposal, camera=camera, preview_rgb=kept[-1].image_rgb)
 
 
+def frames_between(source: FrameSource, start_s: float, end_s: float) -> Iterator[Frame]:
+    """Frames of a video whose timestamps lie in [``start_s``, ``end_s``] (seconds)."""
+    eps = 1e-6
+    for frame in frames_for(source, end_s + eps):
+        if frame.timestamp_s >= start_s - eps:
+            yield frame
+
+
 def record_baseline(source: FrameSource, models: ModelPaths, regions: tuple[Region, Region],
                     *, baseline_s: float = DEFAULT_BASELINE_S,
-                    grid_hz: float = DEFAULT_GRID_HZ) -> Baseline:
-    """Track the next ``baseline_s`` seconds of ``source`` with ``regions``; measure jitter.
+                    grid_hz: float = DEFAULT_GRID_HZ,
+                    stretch_s: tuple[float, float] | None = None,
+                    search_s: float = DEFAULT_BASELINE_SEARCH_S) -> Baseline:
+    """Measure the baseline (jitter, body scale, stillness) with ``regions``.
+
+    Parameters
+    ----------
+    source : a camera or stream (its next ``baseline_s`` seconds), or a video file opened
+        at its start.
+    models : MediaPipe bundles.
+    regions : (A, B) regions to track.
+    baseline_s : seconds measured; for a video without ``stretch_s`` the length of the
+        stillest stretch looked for.
+    grid_hz : rate of the signal grid in Hz.
+    stretch_s : (start_s, end_s) of a video to measure, named by the user.
+    search_s : seconds at the start of a video searched for the stillest stretch.
 
     Raises
     ------
     InputError
-        Fewer than two frames could be read.
+        Fewer than two frames could be read, or the video ends before ``stretch_s`` does.
     """
+    fps = source.fps_hint or DEFAULT_FPS
     with build_tracker(models, regions, crowd_check_every_s=0.0) as tracker:
-        frames = frames_for(source, baseline_s)
-        fps = source.fps_hint or DEFAULT_FPS
         try:
-            return measure_baseline(frames, tracker, grid_hz=grid_hz, frame_interval_s=1 / fps)
+            if source.is_live:  # its clock is no position in a recording: not stored
+                return replace(measure_baseline(frames_for(source, baseline_s), tracker,
+                                                grid_hz=grid_hz, frame_interval_s=1 / fps,
+                                                chosen="next"), start_s=math.nan)
+            if stretch_s is not None:
+                base = measure_baseline(frames_between(source, *stretch_s), tracker,
+                                        grid_hz=grid_hz, frame_interval_s=1 / fps,
+                                        chosen="named")
+                end_s = base.start_s + base.duration_s
+                if end_s < stretch_s[1] - 1.5 / fps:
+                    raise InputError(f"--baseline {stretch_s[0]:g}:{stretch_s[1]:g} ends after "
+                                     f"the video (its last frame is at {end_s:.2f} s)")
+                return base
+            tracked = track_with_warmup(frames_for(source, search_s), tracker,
+                                        frame_interval_s=1 / fps)
+            return baseline_from_stillest(tracked, baseline_s, grid_hz=grid_hz)
         except ValueError as exc:
             raise InputError(f"baseline from {source.description}: {exc}") from None
 
@@ -191,7 +241,10 @@ def calibrate_source(open_source: SourceOpener, models: ModelPaths, *,
                      search_s: float = DEFAULT_SEARCH_S,
                      baseline_s: float = DEFAULT_BASELINE_S,
                      roles: tuple[str | None, str | None] = (None, None),
-                     say: Callable[[str], None] = lambda text: None) -> CalibrationProfile:
+                     say: Callable[[str], None] = lambda text: None,
+                     baseline_stretch_s: tuple[float, float] | None = None,
+                     baseline_search_s: float = DEFAULT_BASELINE_SEARCH_S
+                     ) -> CalibrationProfile:
     """Run the non-interactive calibration: proposal, baseline (if ``baseline_s`` > 0), profile.
 
     Parameters
@@ -199,9 +252,12 @@ def calibrate_source(open_source: SourceOpener, models: ModelPaths, *,
     open_source : opens the video file or camera (called again for a file's baseline).
     models : MediaPipe bundles.
     search_s : seconds searched for the people.
-    baseline_s : seconds of still sitting measured; 0 skips the baseline.
+    baseline_s : seconds of still sitting measured (for a video: the length of the still
+        stretch looked for); 0 skips the baseline.
     roles : (A's role, B's role).
     say : receives progress messages for the user.
+    baseline_stretch_s : (start_s, end_s) of a video to measure instead of searching.
+    baseline_search_s : seconds at the start of a video searched for the still stretch.
     """
     source = open_source()
     try:
@@ -209,14 +265,23 @@ def calibrate_source(open_source: SourceOpener, models: ModelPaths, *,
         proposal = propose_scene(source, models, search_s=search_s)
         baseline = None
         if baseline_s > 0:
-            if not source.is_live:
+            if source.is_live:
+                say(f"baseline: both people please sit still for {baseline_s:g} s")
+            else:
                 source.close()
                 source = open_source()
-                say(f"baseline: the first {baseline_s:g} s (both people should sit still then)")
-            else:
-                say(f"baseline: both people please sit still for {baseline_s:g} s")
+                if baseline_stretch_s is not None:
+                    say(f"baseline: {baseline_stretch_s[0]:g}-{baseline_stretch_s[1]:g} s "
+                        "(both people should sit still then)")
+                else:
+                    say(f"baseline: looking for {baseline_s:g} s in which both people sit "
+                        f"still, in the first {baseline_search_s:g} s")
             baseline = record_baseline(source, models, proposal.regions.regions,
-                                       baseline_s=baseline_s)
+                                       baseline_s=baseline_s, stretch_s=baseline_stretch_s,
+                                       search_s=baseline_search_s)
+            if not source.is_live:
+                say(f"baseline: measured {baseline.start_s:.1f}-"
+                    f"{baseline.start_s + baseline.duration_s:.1f} s of the video")
     finally:
         source.close()
     return build_profile(proposal, baseline, roles=roles)

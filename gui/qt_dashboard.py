@@ -267,7 +267,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                params.step_s, state.peak_lag_s,
                                f"{params.signal}: window {params.window_s:g} s, "
                                f"step {params.step_s:g} s")
-        self.gauge.show_values(params.signal, state.current_peak_r, state.current_peak_lag_s,
+        self.gauge.show_values(params.signal, state.sync_r, state.sync_lag_s,
                                state.lead_words, state.threshold_r, state.significant)
 
     def _show_stats(self, stats: PipelineStats) -> None:

@@ -71,12 +71,16 @@ class SynchronyGauge(QtWidgets.QFrame):
 
     def show_values(self, signal: str, peak_r: float, lag_s: float, words: str,
                     threshold_r: float, significant: bool | None) -> None:
-        """Show the newest window's peak; colours: green above chance, grey below."""
-        self.value.setText(f"peak r {peak_r:+.2f}  ({signal})" if math.isfinite(peak_r)
-                           else f"peak r –  ({signal})")
+        """Show the synchrony timeline's newest value; green above chance, grey below.
+
+        ``peak_r``: the smoothed r (tanh of the timeline strength); ``threshold_r``: the
+        chance level as r.
+        """
+        self.value.setText(f"synchrony r {peak_r:+.2f}  ({signal})" if math.isfinite(peak_r)
+                           else f"synchrony r –  ({signal})")
         self.words.setText(words)
         lag = f"{lag_s:+.2f} s" if math.isfinite(lag_s) else "–"
-        self.lag.setText(f"peak lag {lag}  (> 0: A leads)")
+        self.lag.setText(f"lag {lag}  (> 0: A leads)")
         if significant is None:
             text, colour = "chance level: collecting data", _AMBER
             if math.isfinite(threshold_r):

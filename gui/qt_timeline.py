@@ -1,10 +1,11 @@
-"""Synchrony timeline of a whole session: per-window peak |r|, chance band, episodes, lag.
+"""Synchrony timeline of a whole session: smoothed synchrony, chance level, episodes, lag.
 
 Two rows sharing the time axis (seconds on the session clock):
 
-- peak |r| of each WCC window as bars, the chance band (0 up to the surrogate threshold)
-  shaded with a dashed line at its top, the episodes as coloured blocks in a lane above;
-- the lag of each window's peak in seconds (lag > 0: A leads and B follows).
+- the timeline's strength of each window (:mod:`synchrony.analysis.timeline`, shown as
+  r = tanh of the local lag-profile peak) as bars, the chance level of the same statistic
+  as a dashed curve, the episodes as coloured blocks in a lane above;
+- the timeline's lag in seconds (lag > 0: A leads and B follows).
 
 Markers are white vertical lines, the playback cursor a yellow one. A click anywhere on the
 timeline emits ``seek_requested(time_s)``. The widget draws what it is given; the numbers come
@@ -13,9 +14,9 @@ from :class:`synchrony.session.replay.ReplayModel`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
+import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
@@ -26,8 +27,9 @@ from .drawing import finite_points
 
 CURSOR_RGB = (255, 230, 80)
 CHANCE_RGB = (160, 160, 170)
+CHANCE_LINE_RGB = (250, 250, 250)
 BAR_RGB = (86, 180, 233)
-LANE_Y = (1.04, 1.16)  # episode lane above the bars, in units of |r|
+LANE_Y = (1.04, 1.16)  # episode lane above the bars, in units of r
 
 
 class SynchronyTimeline(pg.GraphicsLayoutWidget):
@@ -56,22 +58,18 @@ class SynchronyTimeline(pg.GraphicsLayoutWidget):
             plot.hideButtons()
             plot.getAxis("left").setWidth(58)
             plot.showGrid(x=True, y=False, alpha=0.2)
-        self.r_plot.setLabel("left", "peak |r|")
+        self.r_plot.setLabel("left", "synchrony r")
         self.r_plot.setYRange(0.0, LANE_Y[1] + 0.02, padding=0)
         self.r_plot.getAxis("bottom").setStyle(showValues=False)
         self.lag_plot.setLabel("left", "lag", units="s")
         self.lag_plot.getAxis("left").enableAutoSIPrefix(False)
         self.lag_plot.enableAutoRange(axis="y")
         self.lag_plot.setLabel("bottom", "time (lag > 0: A leads, B follows)", units="s")
-        self.chance = pg.LinearRegionItem((0, 0), orientation="horizontal", movable=False,
-                                          brush=pg.mkBrush(*CHANCE_RGB, 50),
-                                          pen=pg.mkPen(None))
-        self.chance_line = pg.InfiniteLine(angle=0, movable=False, label="chance",
-                                           labelOpts={"position": 0.02, "color": CHANCE_RGB},
-                                           pen=pg.mkPen(CHANCE_RGB, width=1.5,
-                                                        style=QtCore.Qt.PenStyle.DashLine))
+        self.chance = pg.PlotDataItem([], [], connect="finite", name="chance",
+                                      pen=pg.mkPen(CHANCE_LINE_RGB, width=2,
+                                                   style=QtCore.Qt.PenStyle.DashLine))
+        self.chance.setZValue(10)
         self.r_plot.addItem(self.chance)
-        self.r_plot.addItem(self.chance_line)
         self.bars = pg.BarGraphItem(x=[], height=[], width=1.0, brush=pg.mkBrush(*BAR_RGB),
                                     pen=pg.mkPen(None))
         self.r_plot.addItem(self.bars)
@@ -106,22 +104,17 @@ class SynchronyTimeline(pg.GraphicsLayoutWidget):
         if timeline is None or not has_data:
             self.bars.setOpts(x=[], height=[], width=1.0)
             self.lag_dots.clear()
-            self.chance.setVisible(False)
-            self.chance_line.setVisible(False)
+            self.chance.setData([], [])
             return
-        self.bars.setOpts(x=timeline.centre_s, height=timeline.peak_abs_r,
+        self.bars.setOpts(x=timeline.centre_s,
+                          height=np.nan_to_num(np.tanh(timeline.strength), nan=0.0),
                           width=timeline.step_s * 0.9)
-        dots = finite_points(timeline.centre_s, timeline.peak_lag_s)
+        dots = finite_points(timeline.centre_s, timeline.lag_s)
         if len(dots):
             self.lag_dots.setData(pos=dots)
         else:
             self.lag_dots.clear()
-        has_chance = math.isfinite(timeline.threshold_r)
-        self.chance.setVisible(has_chance)
-        self.chance_line.setVisible(has_chance)
-        if has_chance:
-            self.chance.setRegion((0.0, timeline.threshold_r))
-            self.chance_line.setValue(timeline.threshold_r)
+        self.chance.setData(timeline.centre_s, np.tanh(timeline.chance_level))
         for kind, rgb in EPISODE_RGB.items():
             mine = [e for e in episodes if e.kind == kind]
             if not mine:

@@ -81,6 +81,12 @@ class Region:
 
 HALVES = (Region(0.0, 0.0, 0.5, 1.0), Region(0.5, 0.0, 1.0, 1.0))
 
+#: Whole-frame events (:attr:`TrackedFrame.frame_event`), which hit both people at once:
+#: ``"duplicate"`` (the same picture as the frame before), ``"lighting"`` (a global
+#: brightness step), ``"camera_bump"`` (a global translation). Such frames are missing
+#: samples for the signals, never stillness or movement.
+FRAME_EVENTS = ("duplicate", "lighting", "camera_bump")
+
 
 def _nan(*shape: int) -> np.ndarray:
     out = np.full(shape, np.nan, dtype=np.float32)
@@ -134,6 +140,8 @@ class TrackedFrame:
     n_people_in_view: int | None = None
     #: Seconds the tracker spent on this frame (wall clock).
     processing_s: float = math.nan
+    #: Whole-frame event of this frame (one of :data:`FRAME_EVENTS`), or None.
+    frame_event: str | None = None
 
 
 class PersonTracker(Protocol):

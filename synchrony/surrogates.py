@@ -9,11 +9,15 @@ from synchrony.engine.surrogates import (
     SurrogateMethod,
     SurrogateTest,
     mean_abs_peak_r_statistic,
+    prediction_p,
+    profile_peak_z_statistic,
+    rearrangements,
     surrogate_test,
 )
 from synchrony.engine.susy import SusyLagProfile, susy, susy_lag_profile, susy_summary
 
 __all__ = [
     "SURROGATE_METHODS", "SurrogateMethod", "SurrogateTest", "SusyLagProfile",
-    "mean_abs_peak_r_statistic", "surrogate_test", "susy", "susy_lag_profile", "susy_summary",
+    "mean_abs_peak_r_statistic", "prediction_p", "profile_peak_z_statistic", "rearrangements",
+    "surrogate_test", "susy", "susy_lag_profile", "susy_summary",
 ]

@@ -1,33 +1,30 @@
-"""Episodes: sustained high synchrony, ruptures and repairs, per signal (Qt-free).
+"""Episodes: sustained synchrony, ruptures and repairs, per signal (Qt-free).
 
-Input, per signal: the per-window synchrony strength ``peak_abs_r`` -- the largest |r| over
-lags of each WCC window (:func:`synchrony.analysis.pair.window_abs_max`, the quantity whose mean
-is ``mean_abs_peak_r`` in summary.json) -- and a chance threshold.
+Input, per signal: the synchrony timeline (:mod:`synchrony.analysis.timeline`): each
+window's state ``in_sync`` (smoothed strength above the 95 % surrogate chance level of the
+same smoothed statistic), ``not_in_sync`` or ``unknown``.
 
-Threshold (``threshold_r``): the ``quantile`` (default 95th percentile) of the same per-window
-statistic over ``n_shifts`` surrogate pairs in which B is circularly shifted against A by at
-least one window plus the maximum lag (the shift rule of the session's surrogate test in
-:mod:`synchrony.analysis`), all surrogate windows pooled. The session test's own null
-(``SurrogateTest.null``) holds *means over windows*, whose spread is far narrower than one
-window's, so it cannot serve as a per-window threshold; the pooled per-window null can: a
-window of an independent pair exceeds it with probability ~5 %.
+Rules (``EpisodeRules``), on windows in time order:
 
-Rules (``EpisodeRules``), on windows in time order, each window labelled *high*
-(``peak_abs_r >= threshold_r``), *low*, or *unknown* (NaN):
+1. a run of ``in_sync`` or ``not_in_sync`` windows lasting at least ``sustain =
+   max(min_windows, ceil(min_s / step_s))`` windows switches the state; a shorter run is
+   absorbed into the current state (hysteresis: a blip does not end an episode);
+   ``unknown`` windows (no data, or too little in the horizon) end every episode;
+2. an in-sync stretch is a ``"synchrony"`` episode;
+3. a not-in-sync stretch that directly follows an in-sync stretch is a ``"rupture"``:
+   coupling dropped below chance level for a sustained time after having been above it;
+4. the in-sync stretch that directly follows a rupture is a ``"repair"`` (instead of
+   ``"synchrony"``; kinds do not overlap).
 
-1. a run of high or low windows lasting at least ``sustain = max(min_windows,
-   ceil(min_s / step_s))`` windows switches the state; a shorter run is absorbed into the
-   current state (a blip does not end an episode); unknown windows end every episode;
-2. a high stretch is a ``"synchrony"`` episode;
-3. a low stretch that directly follows a high stretch is a ``"rupture"``: coupling dropped
-   below chance level for a sustained time after having been above it;
-4. the high stretch that directly follows a rupture is a ``"repair"`` (instead of
-   ``"synchrony"``; kinds do not overlap, so synchrony and repair together are the
-   high-synchrony stretches).
-
-Times: window ``k`` stands for the ``step_s`` around its centre (its start + ``window_s``/2,
-on the session clock), so an episode of windows ``i..j`` runs from ``centre[i] - step/2`` to
-``centre[j] + step/2``. ``strength`` is the mean ``peak_abs_r`` of its windows.
+Boundaries: the smoothed strength crosses the chance level late (the horizon averages
+both sides of a change), so where two stretches meet the boundary is placed by a
+least-squares step fit to the *unsmoothed* per-window r at the session lag
+(``Timeline.window_r``; r, not Fisher z, so that a window half in each stretch sits
+half-way) within one horizon on either side
+(:func:`step_boundary`); elsewhere an episode runs from ``centre[first] - step/2`` to
+``centre[last] + step/2`` (window centres on the session clock). ``strength`` is the mean
+smoothed strength of its windows; ``confidence`` the fraction of its windows whose state
+agrees with its kind. Accuracy on generated dyads: ``docs/validation.md``.
 Sign convention of the lags in the timeline: lag > 0 means A leads and B follows.
 """
 
@@ -40,21 +37,19 @@ from typing import Any
 
 import numpy as np
 
-from synchrony.analysis.pair import (
-    AnalysisParameters,
-    SignalAnalysis,
-    too_short_reason,
-    window_abs_max,
-)
+from synchrony.analysis.pair import AnalysisParameters, SignalAnalysis
+from synchrony.analysis.timeline import COLUMNS, Timeline, TimelineRules, build_timeline
 from synchrony.engine.lead import SIGN_CONVENTION
-from synchrony.engine.wcc import windowed_xcorr
 from synchrony.signals.extract import SignalSet
 
-EPISODES_SCHEMA = "synchrony.episodes/1"
+EPISODES_SCHEMA = "synchrony.episodes/2"
 KINDS = ("synchrony", "rupture", "repair")
-CSV_HEADER = ("signal", "kind", "start_s", "end_s", "duration_s", "strength_mean_abs_peak_r",
-              "n_windows", "threshold_r")
+CSV_HEADER = ("signal", "kind", "start_s", "end_s", "duration_s", "strength", "confidence",
+              "n_windows", "chance_level")
 _HIGH, _LOW, _UNKNOWN = 1, 0, -1
+_CODES = {"in_sync": _HIGH, "not_in_sync": _LOW, "unknown": _UNKNOWN}
+#: old name of the per-signal timeline (replay, render and the GUI import it)
+SignalTimeline = Timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +60,12 @@ class EpisodeRules:
     ----------
     min_windows : a state must last at least this many windows to count.
     min_s : … and at least this many seconds of window steps.
-    quantile : quantile of the surrogate per-window null used as threshold (0-1).
-    n_shifts : surrogate circular shifts pooled for the threshold.
-    seed : random seed of the shifts.
+    refine : place boundaries between stretches by a step fit (module docstring).
     """
 
     min_windows: int = 3
-    min_s: float = 3.0
-    quantile: float = 0.95
-    n_shifts: int = 19
-    seed: int = 0
+    min_s: float = 5.0
+    refine: bool = True
 
     def sustain_windows(self, step_s: float) -> int:
         """Windows a state must last at a window step of ``step_s`` seconds."""
@@ -83,7 +74,11 @@ class EpisodeRules:
 
 @dataclass(frozen=True, slots=True)
 class Episode:
-    """One episode: ``kind`` in KINDS, times in seconds on the session clock."""
+    """One episode: ``kind`` in KINDS, times in seconds on the session clock.
+
+    ``strength``: mean smoothed strength of its windows; ``confidence``: fraction of its
+    windows whose state agrees with its kind (in sync for synchrony and repair).
+    """
 
     signal: str
     kind: str
@@ -91,6 +86,7 @@ class Episode:
     end_s: float
     strength: float
     n_windows: int
+    confidence: float = math.nan
 
     @property
     def duration_s(self) -> float:
@@ -99,50 +95,22 @@ class Episode:
 
 
 @dataclass(frozen=True)
-class SignalTimeline:
-    """Per-window synchrony of one signal, on the session clock.
-
-    Attributes
-    ----------
-    signal : signal name.
-    window_s, step_s : WCC window and step in seconds.
-    centre_s : (n_windows,) centre time of each window in seconds.
-    peak_abs_r : (n_windows,) largest |r| over lags (NaN: no data).
-    peak_r, peak_lag_s : (n_windows,) Boker peak r and its lag in s (lag > 0: A leads).
-    threshold_r : chance threshold of ``peak_abs_r`` (NaN if it could not be computed).
-    """
-
-    signal: str
-    window_s: float
-    step_s: float
-    centre_s: np.ndarray
-    peak_abs_r: np.ndarray
-    peak_r: np.ndarray
-    peak_lag_s: np.ndarray
-    threshold_r: float
-
-    def window_at(self, time_s: float) -> int | None:
-        """Index of the window centred nearest ``time_s`` (within one step), else None."""
-        if self.centre_s.size == 0:
-            return None
-        k = int(np.argmin(np.abs(self.centre_s - time_s)))
-        return k if abs(self.centre_s[k] - time_s) <= self.step_s else None
-
-
-@dataclass(frozen=True)
 class EpisodeReport:
     """Timelines and episodes of all analysed signals."""
 
-    timelines: dict[str, SignalTimeline]
+    timelines: dict[str, Timeline]
     episodes: list[Episode]
     rules: EpisodeRules = field(default_factory=EpisodeRules)
+    timeline_rules: TimelineRules = field(default_factory=TimelineRules)
 
     def to_json(self) -> dict[str, Any]:
         """Return the content of ``episodes.json``."""
         return {
             "schema": EPISODES_SCHEMA, "sign_convention": SIGN_CONVENTION,
-            "rules": asdict(self.rules),
-            "signals": {name: {k: v for k, v in vars_of(t).items() if k != "signal"}
+            "rules": asdict(self.rules), "timeline_rules": asdict(self.timeline_rules),
+            "signals": {name: {**{k: v for k, v in t.columns().items() if k != "signal"},
+                               "window_r": np.asarray(t.window_r, dtype=float).tolist(),
+                               "horizon_s": t.horizon_s}
                         for name, t in self.timelines.items()},
             "episodes": [asdict(e) for e in self.episodes],
         }
@@ -153,18 +121,14 @@ class EpisodeReport:
         timelines = {}
         for name, t in data["signals"].items():
             arrays = {k: np.array([math.nan if v is None else v for v in t[k]], dtype=float)
-                      for k in ("centre_s", "peak_abs_r", "peak_r", "peak_lag_s")}
-            threshold = t["threshold_r"] if t["threshold_r"] is not None else math.nan
-            timelines[name] = SignalTimeline(name, t["window_s"], t["step_s"], **arrays,
-                                             threshold_r=threshold)
-        episodes = [Episode(**{**e, "strength": math.nan if e["strength"] is None
-                               else e["strength"]}) for e in data["episodes"]]
-        return cls(timelines, episodes, EpisodeRules(**data.get("rules", {})))
-
-
-def vars_of(timeline: SignalTimeline) -> dict[str, Any]:
-    """Return a timeline's fields as a dict (arrays kept)."""
-    return {name: getattr(timeline, name) for name in SignalTimeline.__dataclass_fields__}
+                      for k in (*COLUMNS[1:-1], "window_r")}
+            timelines[name] = Timeline(signal=name, **arrays,
+                                       state=np.array(t["state"], dtype=str),
+                                       horizon_s=float(t["horizon_s"]))
+        episodes = [Episode(**{k: math.nan if v is None else v  # type: ignore[arg-type]
+                               for k, v in e.items()}) for e in data["episodes"]]
+        return cls(timelines, episodes, EpisodeRules(**data.get("rules", {})),
+                   TimelineRules(**data.get("timeline_rules", {})))
 
 
 def _runs(states: np.ndarray) -> list[tuple[int, int, int]]:
@@ -194,15 +158,60 @@ def sustained_segments(states: np.ndarray, sustain: int) -> list[list[int]]:
     return segments
 
 
-def find_episodes(timeline: SignalTimeline, rules: EpisodeRules | None = None) -> list[Episode]:
+def step_boundary(y: np.ndarray, lo: int, hi: int) -> int | None:
+    """Index ``k`` in ``(lo, hi)`` that best splits ``y[lo:hi]`` into two constant parts.
+
+    Least squares over the finite values (NaN left out); at least two finite values on each
+    side. None when no split qualifies.
+    """
+    seg = np.asarray(y[lo:hi], dtype=float)
+    ok = np.isfinite(seg)
+    n_left = np.cumsum(ok)
+    s_left = np.cumsum(np.where(ok, seg, 0.0))
+    q_left = np.cumsum(np.where(ok, seg * seg, 0.0))
+    n_tot, s_tot, q_tot = n_left[-1] if len(seg) else 0, s_left[-1] if len(seg) else 0.0, \
+        q_left[-1] if len(seg) else 0.0
+    # split before position j (1..len-1): left = seg[:j]
+    nl, sl, ql = n_left[:-1], s_left[:-1], q_left[:-1]
+    nr, sr, qr = n_tot - nl, s_tot - sl, q_tot - ql
+    valid = (nl >= 2) & (nr >= 2)
+    if not valid.any():
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sse = (ql - sl * sl / np.maximum(nl, 1)) + (qr - sr * sr / np.maximum(nr, 1))
+    j = int(np.argmin(np.where(valid, sse, np.inf)))
+    return lo + j + 1
+
+
+def _boundaries(timeline: Timeline, segments: list[list[int]], horizon: int,
+                refine: bool) -> dict[int, float]:
+    """Time (s) of each boundary where two stretches meet, keyed by the later one's first."""
+    centre, step = timeline.centre_s, timeline.step_s
+    y = np.asarray(timeline.window_r, dtype=float)
+    out: dict[int, float] = {}
+    for prev, nxt in zip(segments, segments[1:], strict=False):
+        if prev[2] != nxt[1]:
+            continue
+        b = nxt[1]
+        k = step_boundary(y, max(prev[1], b - horizon), min(nxt[2], b + horizon)) \
+            if refine else None
+        k = b if k is None else k
+        out[b] = float(0.5 * (centre[k - 1] + centre[k])) if k > 0 else float(centre[0] - step / 2)
+    return out
+
+
+def find_episodes(timeline: Timeline, rules: EpisodeRules | None = None) -> list[Episode]:
     """Synchrony, rupture and repair episodes of one signal (rules: module docstring)."""
     rules = rules or EpisodeRules()
-    r = timeline.peak_abs_r
-    if not math.isfinite(timeline.threshold_r) or r.size == 0:
+    n = len(timeline.state)
+    if n == 0:
         return []
-    states = np.where(np.isfinite(r), np.where(r >= timeline.threshold_r, _HIGH, _LOW),
-                      _UNKNOWN)
-    segments = sustained_segments(states, rules.sustain_windows(timeline.step_s))
+    step = timeline.step_s
+    states = np.array([_CODES.get(str(s), _UNKNOWN) for s in timeline.state])
+    segments = sustained_segments(states, rules.sustain_windows(step))
+    horizon = max(1, int(round(timeline.horizon_s / step)))
+    bounds = _boundaries(timeline, segments, horizon, rules.refine)
+    centre = timeline.centre_s
     episodes: list[Episode] = []
     previous: tuple[str, int] | None = None  # kind and stop of the stretch before
     for state, first, stop in segments:
@@ -215,70 +224,28 @@ def find_episodes(timeline: SignalTimeline, rules: EpisodeRules | None = None) -
         else:
             previous = ("low", stop)
             continue
-        window = r[first:stop]
-        half = timeline.step_s / 2
+        strength = timeline.strength[first:stop]
+        agree = states[first:stop] == state
         episodes.append(Episode(
-            timeline.signal, kind, float(timeline.centre_s[first] - half),
-            float(timeline.centre_s[stop - 1] + half),
-            float(np.mean(window[np.isfinite(window)])), stop - first))
+            timeline.signal, kind, bounds.get(first, float(centre[first] - step / 2)),
+            bounds.get(stop, float(centre[stop - 1] + step / 2)),
+            float(np.mean(strength[np.isfinite(strength)])) if np.isfinite(strength).any()
+            else math.nan, stop - first, float(agree.mean())))
         previous = (kind, stop)
     return episodes
 
 
-def window_null_threshold(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
-                          params: AnalysisParameters, rules: EpisodeRules | None = None
-                          ) -> float:
-    """Chance threshold of the per-window peak |r|: surrogate quantile (module docstring).
-
-    Parameters
-    ----------
-    a, b : (n,) A's and B's series on the grid.
-    fs_hz : grid rate in Hz.
-    params : the analysis' window, step, maximum lag (s) and WCC windowing.
-    rules : quantile, number of shifts and seed.
-
-    Returns
-    -------
-    float
-        The threshold, NaN when the series is too short for any shift or has no windows.
-    """
-    rules = rules or EpisodeRules()
-    n = len(a)
-    min_shift = max(1, round(min(params.window_s + params.max_lag_s, n / fs_hz / 4) * fs_hz))
-    offsets = np.arange(min_shift, n - min_shift + 1)
-    if offsets.size == 0 or rules.n_shifts < 1 or too_short_reason(n, fs_hz, params):
-        return math.nan
-    rng = np.random.default_rng(rules.seed)
-    chosen = rng.choice(offsets, size=min(rules.n_shifts, offsets.size), replace=False)
-    pooled = np.concatenate([window_abs_max(windowed_xcorr(
-        a, np.roll(b, int(k)), fs_hz=fs_hz, window_s=params.window_s, step_s=params.step_s,
-        max_lag_s=params.max_lag_s, windowing=params.windowing).r) for k in chosen])
-    pooled = pooled[np.isfinite(pooled)]
-    return float(np.quantile(pooled, rules.quantile)) if pooled.size else math.nan
-
-
-def timeline_of(analysis: SignalAnalysis, a: np.ndarray, b: np.ndarray, *, fs_hz: float,
-                origin_s: float, params: AnalysisParameters,
-                rules: EpisodeRules | None = None) -> SignalTimeline:
-    """Build the :class:`SignalTimeline` of one analysed signal (``origin_s``: first grid time)."""
-    return SignalTimeline(
-        signal=analysis.signal, window_s=params.window_s, step_s=params.step_s,
-        centre_s=origin_s + analysis.wcc.window_start_s + params.window_s / 2,
-        peak_abs_r=analysis.window_abs_max_r, peak_r=analysis.peaks.peak_r,
-        peak_lag_s=analysis.peaks.peak_lag_s,
-        threshold_r=window_null_threshold(a, b, fs_hz=fs_hz, params=params, rules=rules))
-
-
 def analysis_episodes(signals: SignalSet, analyses: Mapping[str, SignalAnalysis],
-                      params: AnalysisParameters, rules: EpisodeRules | None = None
-                      ) -> EpisodeReport:
+                      params: AnalysisParameters, rules: EpisodeRules | None = None,
+                      timeline_rules: TimelineRules | None = None) -> EpisodeReport:
     """Timelines and episodes of every analysed signal."""
-    rules = rules or EpisodeRules(seed=params.seed)
+    rules = rules or EpisodeRules()
+    timeline_rules = timeline_rules or TimelineRules(seed=params.seed)
     origin_s = float(signals.time_s[0]) if len(signals.time_s) else 0.0
     timelines = {
-        name: timeline_of(analysis, *signals.pair(name), fs_hz=signals.grid_hz,
-                          origin_s=origin_s, params=params, rules=rules)
+        name: build_timeline(name, analysis.wcc, *signals.pair(name), fs_hz=signals.grid_hz,
+                             origin_s=origin_s, params=params, rules=timeline_rules)
         for name, analysis in analyses.items()
     }
     episodes = [e for t in timelines.values() for e in find_episodes(t, rules)]
-    return EpisodeReport(timelines, episodes, rules)
+    return EpisodeReport(timelines, episodes, rules, timeline_rules)

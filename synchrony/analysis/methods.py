@@ -263,6 +263,29 @@ def shuffle_segment_s(span_s: float, duration_s: float) -> float:
     return max(span_s, min(max(30.0, 4 * span_s), duration_s / 4))
 
 
+def min_shift_s(params: AnalysisParameters, duration_s: float) -> float:
+    """Smallest circular shift (s): one window plus the maximum lag, at most a quarter."""
+    return min(params.window_s + params.max_lag_s, duration_s / 4)
+
+
+def effective_surrogates(params: AnalysisParameters, duration_s: float) -> float:
+    """Effectively independent surrogates of a session of ``duration_s`` seconds.
+
+    A surrogate's statistic looks at B within one window plus the maximum lag of each A
+    window, so two rearrangements closer than that give nearly the same value: the usable
+    offset range (circular shifts: the series minus twice the smallest shift; segments: the
+    whole series) holds about ``range / (window_s + max_lag_s)`` independent values, however
+    many surrogates are drawn (at least 2). It sets the degrees of freedom of the
+    prediction reading of the session test (:func:`synchrony.engine.surrogates.prediction_p`);
+    its calibration is measured in ``docs/validation.md``.
+    """
+    reach_s = params.window_s + params.max_lag_s
+    usable_s = duration_s
+    if params.surrogate_method == "circular_shift":
+        usable_s = duration_s - 2 * min_shift_s(params, duration_s)
+    return max(2.0, usable_s / reach_s)
+
+
 def session_surrogate_test(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
                            statistic: Statistic, params: AnalysisParameters,
                            strength: np.ndarray) -> SurrogateTest | None:
@@ -271,7 +294,8 @@ def session_surrogate_test(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
     Not run when ``params.n_surrogates`` is 0, when A and B are both present in at most
     half of the samples, or when no window has a finite ``strength``. Shifts are at least
     one window plus the maximum lag (at most a quarter of the series); segments as
-    :func:`shuffle_segment_s`.
+    :func:`shuffle_segment_s`. ``p`` is the prediction reading with
+    :func:`effective_surrogates` (the permutation p-value is kept as ``p_permutation``).
     """
     usable = np.isfinite(a) & np.isfinite(b)
     if params.n_surrogates <= 0 or not usable.mean() > 0.5 or not np.isfinite(strength).any():
@@ -280,8 +304,9 @@ def session_surrogate_test(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
     duration_s = len(a) / fs_hz
     return surrogate_test(
         a, b, fs_hz=fs_hz, statistic=statistic, method=params.surrogate_method,
-        n_surrogates=params.n_surrogates, min_shift_s=min(span_s, duration_s / 4),
+        n_surrogates=params.n_surrogates, min_shift_s=min_shift_s(params, duration_s),
         segment_s=shuffle_segment_s(span_s, duration_s), seed=params.seed,
+        n_effective=effective_surrogates(params, duration_s),
     )
 
 
@@ -314,13 +339,22 @@ def verdict(lag_s: float, test: SurrogateTest | None, *, grid_hz: float) -> tupl
 
 
 def surrogate_block(test: SurrogateTest | None) -> dict[str, object]:
-    """Build the ``surrogate`` block of a summary (method, n, z, p, null_mean; nulls if no test)."""
+    """Build the ``surrogate`` block of a summary (nulls if no test).
+
+    ``method``, ``n``, ``z``, ``p`` (contract), ``null_mean``, ``null_sd``, ``p_reading``
+    (how ``p`` was read: ``"t_prediction"`` or ``"permutation"``), ``n_effective`` and
+    ``p_permutation``.
+    """
     return {
         "method": test.method if test else None,
         "n": int(test.n) if test else 0,
         "z": float(test.z) if test else math.nan,
         "p": float(test.p) if test else math.nan,
         "null_mean": float(test.null_mean) if test else math.nan,
+        "null_sd": float(test.null_sd) if test else math.nan,
+        "p_reading": test.reading if test else None,
+        "n_effective": float(test.n_effective) if test else math.nan,
+        "p_permutation": float(test.p_permutation) if test else math.nan,
     }
 
 

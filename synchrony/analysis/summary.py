@@ -6,6 +6,7 @@ Also decides whether anybody was in view long enough to be real (see
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,13 @@ from synchrony.signals.extract import SignalSet
 #: and tracks it for a few frames).
 MIN_DETECTED_FRACTION = 0.02
 MIN_DETECTED_S = 1.0
-SUMMARY_SCHEMA = "synchrony.summary/1"
+#: Fewer effectively independent surrogates than this (a session under ~50 s with the
+#: default 5 s windows and 2 s lags) draws a "session too short" warning.
+MIN_EFFECTIVE_SURROGATES = 5.0
+SUMMARY_SCHEMA = "synchrony.summary/2"
+"""/2: ``strength`` is the lag-profile peak (``strength_statistic`` ``profile_peak_z``, was
+``mean_abs_peak_r``) and ``surrogate.p`` the prediction reading (was the permutation
+p-value, now ``surrogate.p_permutation``); every /1 key is still there."""
 
 
 def nobody_in_view(frames: Sequence[TrackedFrame]) -> bool:
@@ -84,11 +91,19 @@ def people_report(frames: Sequence[TrackedFrame], signals: SignalSet,
 def build_summary(run: TrackingRun, signals: SignalSet, analyses: dict[str, SignalAnalysis],
                   params: AnalysisParameters, *, extra_parameters: dict[str, Any] | None = None,
                   roles: dict[str, str | None] | None = None) -> dict[str, Any]:
-    """``summary.json`` (contract: schema synchrony.summary/1)."""
+    """``summary.json`` (contract: schema synchrony.summary/2)."""
     people, warnings = people_report(run.frames, signals, roles)
     if 0 < params.n_surrogates < 19:
-        warnings.append(f"with {params.n_surrogates} surrogates the smallest possible p is "
-                        f"{1 / (params.n_surrogates + 1):.3f}: nothing can reach p < 0.05")
+        warnings.append(f"with {params.n_surrogates} surrogates the chance level rests on few "
+                        "values: use at least 99")
+    n_eff = [a.surrogate.n_effective for a in analyses.values()
+             if a.surrogate is not None and math.isfinite(a.surrogate.n_effective)]
+    if n_eff and min(n_eff) < MIN_EFFECTIVE_SURROGATES:
+        warnings.append(
+            f"the session is short for the surrogate test: about "
+            f"{min(n_eff):.1f} independent surrogate pairs (window + "
+            f"lag = {params.window_s + params.max_lag_s:g} s each); p-values are valid but "
+            "only strong coupling can reach p < 0.05 (record at least 60 s)")
     parameters = params.as_dict() | {"grid_hz": signals.grid_hz} | (extra_parameters or {})
     return {
         "schema": SUMMARY_SCHEMA,

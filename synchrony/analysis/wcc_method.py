@@ -6,11 +6,12 @@ Per signal:
   ``AnalysisParameters.windowing`` (rMEA windows by default);
 - per window, the **strength** is the largest |r| over lags (``window_abs_max``) and the
   **lag** is the Boker et al. (2002) peak lag (``pick_peaks``; NaN where no peak);
-- the **session statistic** is ``mean_abs_peak_r``: the mean over windows of the largest
-  |r| over lags -- the session's synchrony strength, and the statistic the surrogate test
-  compares (B circularly shifted against A, by default). It is set in one place,
-  ``WccMethod.statistic``;
-- the **session lag** ``lag_s`` is the peak of the pooled lag profile
+- the **session statistic** is ``profile_peak_z``: the peak of the session's lag profile
+  (mean Fisher z per lag over all windows) -- the session's synchrony strength, and the
+  statistic the surrogate test compares (B circularly shifted against A, by default). It
+  is set in one place, ``WccMethod.statistic``; the first version's ``mean_abs_peak_r``
+  is still reported. Chosen from the power study in ``docs/validation.md``;
+- the **session lag** ``lag_s`` is the argmax of the same profile
   (:func:`synchrony.engine.lag_profile.profile_peak_lag_s`); the per-window Boker peaks are
   still reported (``median_peak_lag_s``, ``lead_fraction``) but no longer decide the leader:
   their median is pulled toward 0 (see ``docs/validation.md``);
@@ -38,9 +39,9 @@ from synchrony.analysis.methods import (
     surrogate_block,
     verdict,
 )
-from synchrony.engine.lag_profile import profile_peak_lag_s
+from synchrony.engine.lag_profile import profile_peak_lag_s, profile_peak_z
 from synchrony.engine.peaks import PeakResult, pick_peaks
-from synchrony.engine.surrogates import Statistic, SurrogateTest, mean_abs_peak_r_statistic
+from synchrony.engine.surrogates import Statistic, SurrogateTest, profile_peak_z_statistic
 from synchrony.engine.wcc import WccResult, mean_abs_peak_r, window_abs_max, windowed_xcorr
 
 
@@ -60,19 +61,20 @@ class WccDetail:
     window_abs_max_r: np.ndarray
 
 
-def _mean_abs_peak_r(fs_hz: float, params: AnalysisParameters) -> Statistic:
-    return mean_abs_peak_r_statistic(fs_hz, params.window_s, params.step_s, params.max_lag_s,
-                                     windowing=params.windowing)
+def _profile_peak_z(fs_hz: float, params: AnalysisParameters) -> Statistic:
+    return profile_peak_z_statistic(fs_hz, params.window_s, params.step_s, params.max_lag_s,
+                                    windowing=params.windowing)
 
 
 #: How ``lag_s`` (the session lead/lag, which the leader rule uses) is estimated.
 LAG_ESTIMATOR = ("argmax of the session lag profile (mean Fisher z per lag over all windows), "
                  "parabolic sub-sample refinement")
 
-MEAN_ABS_PEAK_R = SessionStatistic(
-    name="mean_abs_peak_r",
-    description="mean over WCC windows of the largest |r| over lags",
-    build=_mean_abs_peak_r,
+PROFILE_PEAK_Z = SessionStatistic(
+    name="profile_peak_z",
+    description="peak of the session lag profile: the largest mean Fisher z over lags, "
+                "averaged over all WCC windows",
+    build=_profile_peak_z,
 )
 
 
@@ -81,7 +83,7 @@ class WccMethod:
 
     name = "wcc"
     #: The session statistic the surrogate test compares: swap it here.
-    statistic = MEAN_ABS_PEAK_R
+    statistic = PROFILE_PEAK_Z
 
     def windows(self, a: np.ndarray, b: np.ndarray, *, fs_hz: float,
                 params: AnalysisParameters) -> MethodWindows:
@@ -116,13 +118,12 @@ def summarize(res: WccResult, peaks: PeakResult, abs_max: np.ndarray,
     }
     lag_s = profile_peak_lag_s(res)
     leader, who_leads = verdict(lag_s, test, grid_hz=grid_hz)
-    strength = mean_abs_peak_r(res.r)
     return {
-        "strength": strength,
+        "strength": profile_peak_z(res.r),
         "strength_statistic": WccMethod.statistic.name,
         "lag_s": lag_s,
         "lag_estimator": LAG_ESTIMATOR,
-        "mean_abs_peak_r": strength,
+        "mean_abs_peak_r": mean_abs_peak_r(res.r),
         "median_peak_lag_s": median_lag,
         "median_peak_r": float(np.nanmedian(peaks.peak_r)) if n_found else math.nan,
         "leader": leader,

@@ -9,6 +9,7 @@ half-written output.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,11 +30,14 @@ from synchrony.errors import InputError
 from synchrony.io.episode_files import write_analysis_episodes
 from synchrony.io.landmarks import landmarks_table
 from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
-from synchrony.io.tidy import write_grid_csv, write_json, write_signals
+from synchrony.io.tidy import write_grid_csv, write_json, write_rows_csv, write_signals
 from synchrony.records import HALVES, PersonTracker, Region
 from synchrony.signals.extract import SignalSet, extract_signals
+from synchrony.signals.frame_events import FRAME_EVENT_COLUMNS, report_frame_events
 
 DEFAULT_GRID_HZ = 20.0
+
+log = logging.getLogger(__name__)
 
 
 def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
@@ -84,7 +88,17 @@ def analyze_run(
         if reason:
             summary["signals"] = {name: not_computed_summary(reason) for name in signal_names}
             summary["warnings"].append(f"no synchrony computed: {reason}")
+        for name, block in summary["signals"].items():  # share the noise floor marked
+            block["no_movement_fraction"] = signals.no_movement(name)
+        for person, marked in signals.mostly_no_movement().items():
+            log.warning("the calibration noise floor marks most of person %s's signals as no "
+                        "movement (%s): if the baseline was taken while they moved, calibrate "
+                        "again with --baseline START:END over still seconds", person,
+                        ", ".join(f"{n} {100 * f:.0f} %" for n, f in marked.items()))
+        summary["frame_events"], event_rows = report_frame_events(signals.frame_events,
+                                                                  len(run.frames))
         write_outputs(tmp, run, signals, analyses, summary)
+        write_rows_csv(tmp / "frame_events.csv", FRAME_EVENT_COLUMNS, event_rows)
         write_analysis_episodes(tmp, signals, analyses, params)  # episodes.csv/.json
         commit_output_dir(tmp, out)
     except BaseException:

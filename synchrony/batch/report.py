@@ -11,20 +11,21 @@ def summary_lines(summary: dict[str, Any], out: Path) -> list[str]:
 
     Parameters
     ----------
-    summary : the ``summary.json`` record (schema ``synchrony.summary/1``).
+    summary : the ``summary.json`` record (schema ``synchrony.summary/2``).
     out : the output directory, named in the last line.
 
     Returns
     -------
-    Lines without newlines, e.g. ``"  head: mean |peak r| 0.73, lag +0.50 s,
-    p = 0.005: B follows A by 0.50 s"``.
+    Lines without newlines, e.g. ``"  head: strength 0.94 z, lag +0.51 s, p = 0.035:
+    B follows A by 0.51 s"`` (strength: the lag-profile peak, ``summary.json``'s
+    ``strength``).
     """
     lines = []
     for name, block in summary["signals"].items():
         if not block["n_windows"]:
             lines.append(f"{name:>6}: {block['who_leads']}")
             continue
-        lines.append(f"{name:>6}: mean |peak r| {block['mean_abs_peak_r']:.2f}, "
+        lines.append(f"{name:>6}: strength {block['strength']:.2f} z, "
                      f"lag {block.get('lag_s', block['median_peak_lag_s']):+.2f} s, "
                      f"p = {block['surrogate']['p']:.3f}: {block['who_leads']}")
     lines.extend(f"warning: {warning}" for warning in summary["warnings"])

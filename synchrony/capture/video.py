@@ -1,7 +1,10 @@
 """Every frame of a video file, decoded in its own thread and tracked: :func:`track_video`.
 
 Decoding runs ahead of tracking (a short queue, nothing dropped: a recorded video is
-analysed frame by frame).
+analysed frame by frame). The decoding thread also flags each frame's whole-frame event
+(duplicated frame, lighting step, camera bump: :mod:`synchrony.capture.frame_events`) in
+:attr:`~synchrony.records.TrackedFrame.frame_event`; the signals treat such frames as
+missing samples.
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from synchrony.capture.frame_events import FrameEventDetector
 from synchrony.capture.sources import VideoFileSource, probe_video
 from synchrony.errors import InputError
 from synchrony.progress import ProgressBar
@@ -33,15 +37,16 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
     """Decode every frame of ``path`` (in a reader thread) and track both people."""
     info = probe_video(path)
     frames: list[TrackedFrame] = []
-    q: queue.Queue[Frame | None | BaseException] = queue.Queue(maxsize=8)
+    q: queue.Queue[tuple[Frame, str | None] | None | BaseException] = queue.Queue(maxsize=8)
     stop = threading.Event()
 
     def reader() -> None:
+        events = FrameEventDetector()
         try:
             with VideoFileSource(path) as src:
                 while not stop.is_set():
                     frame = src.read()
-                    q.put(frame)
+                    q.put(None if frame is None else (frame, events.update(frame.image_rgb)))
                     if frame is None:
                         return
         except BaseException as exc:  # handed to the main thread
@@ -57,7 +62,9 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
                 raise item
             if item is None:
                 break
-            frames.append(tracker.track(item))
+            frame, event = item
+            tracked = tracker.track(frame)
+            frames.append(tracked if event is None else replace(tracked, frame_event=event))
             if bar:
                 bar.update()
     finally:

@@ -3,9 +3,12 @@
 Sign convention: at lag > 0 **A leads and B follows** (B resembles A's earlier movement).
 
 :func:`surrogate_test` compares any statistic of (A, B) with its values after rearranging B
-against A (circular shifts or segment reorderings) and returns a one-sided permutation
-p-value and a z-score; :func:`mean_abs_peak_r_statistic` gives the default statistic
-(mean over WCC windows of the peak |r| over lags). SUSY lives in :mod:`synchrony.engine.susy`.
+against A (circular shifts or segment reorderings) and returns a one-sided p-value and a
+z-score: the permutation p-value, or -- given the number of effectively independent
+surrogates -- a prediction-interval reading (:func:`prediction_p`) that stays calibrated
+when the session is short. :func:`rearrangements` yields the rearrangements themselves.
+:func:`mean_abs_peak_r_statistic` and :func:`profile_peak_z_statistic` build WCC statistics.
+SUSY lives in :mod:`synchrony.engine.susy`.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import t as student_t
 
 from synchrony.engine import validation
+from synchrony.engine.lag_profile import profile_peak_z
 from synchrony.engine.wcc import resolve_windowing
 
 FloatArray = NDArray[np.float64]
@@ -43,8 +48,13 @@ class SurrogateTest:
     observed : statistic of the original pair.
     null_mean, null_sd : mean and SD (n - 1) of the finite null values.
     z : (observed - null_mean) / null_sd; NaN when undefined.
-    p : one-sided (1 + #{null >= observed}) / (n + 1); larger statistic = more synchrony.
+    p : the one-sided p-value (larger statistic = more synchrony) as ``reading`` says.
     null : statistic of every distinct surrogate drawn, NaN where the statistic was NaN.
+    p_permutation : (1 + #{null >= observed}) / (n + 1).
+    n_effective : effectively independent surrogates assumed by the ``"t_prediction"``
+        reading (NaN for ``"permutation"``).
+    reading : ``"permutation"`` (``p = p_permutation``) or ``"t_prediction"``
+        (``p`` from :func:`prediction_p`).
     """
 
     method: str
@@ -55,6 +65,30 @@ class SurrogateTest:
     z: float
     p: float
     null: FloatArray
+    p_permutation: float = math.nan
+    n_effective: float = math.nan
+    reading: str = "permutation"
+
+
+def prediction_p(observed: float, null_mean: float, null_sd: float, n_effective: float
+                 ) -> float:
+    """One-sided p-value of ``observed`` as one more draw from the surrogates' null.
+
+    Surrogates of one short session are strongly dependent (circular shifts closer than the
+    statistic's reach give nearly the same value), so their empirical quantiles rest on
+    only ``n_effective`` independent values and the permutation p-value is too small by
+    chance (the observed value beats all of ~7 independent values 1 time in 8). This reads
+    the observed value against a normal null whose mean and SD are estimated from
+    ``n_effective`` values: ``t = (observed - mean) / (sd * sqrt(1 + 1 / n_eff))`` on
+    ``n_eff - 1`` degrees of freedom (a one-sided prediction interval). ``n_effective`` is
+    clipped to at least 2. NaN when an input is not finite or ``null_sd <= 0``.
+    """
+    k = max(2.0, float(n_effective))
+    if not (math.isfinite(observed) and math.isfinite(null_mean) and math.isfinite(null_sd)
+            and null_sd > 0 and math.isfinite(k)):
+        return math.nan
+    t = (observed - null_mean) / (null_sd * math.sqrt(1.0 + 1.0 / k))
+    return float(student_t.sf(t, df=k - 1.0))
 
 
 def _segment_orders(n_segments: int, n_wanted: int, rng: np.random.Generator) -> list[list[int]]:
@@ -130,25 +164,55 @@ _SURROGATE_INDICES: dict[
 }
 
 
-def _summarise_null(method: str, observed: float, null: FloatArray) -> SurrogateTest:
-    """Null mean, SD, z and the one-sided permutation p-value."""
+def summarise_null(method: str, observed: float, null: FloatArray,
+                   n_effective: float | None = None) -> SurrogateTest:
+    """Null mean, SD, z and the one-sided p-value of ``observed`` against ``null``.
+
+    ``n_effective`` None: the permutation p-value; else the prediction reading
+    (:func:`prediction_p`) with that many effectively independent surrogates.
+    """
     finite = null[np.isfinite(null)]
     n = int(finite.size)
     mean = float(finite.mean()) if n else math.nan
     sd = float(finite.std(ddof=1)) if n > 1 else math.nan
     valid = math.isfinite(observed) and n > 0
-    p = (1 + int(np.count_nonzero(finite >= observed))) / (n + 1) if valid else math.nan
+    p_perm = (1 + int(np.count_nonzero(finite >= observed))) / (n + 1) if valid else math.nan
     z = (observed - mean) / sd if valid and math.isfinite(sd) and sd > 0 else math.nan
-    return SurrogateTest(
-        method=method,
-        n=n,
-        observed=observed,
-        null_mean=mean,
-        null_sd=sd,
-        z=z,
-        p=p,
-        null=null,
-    )
+    if n_effective is None:
+        return SurrogateTest(method=method, n=n, observed=observed, null_mean=mean, null_sd=sd,
+                             z=z, p=p_perm, null=null, p_permutation=p_perm)
+    p = prediction_p(observed, mean, sd, n_effective) if valid else math.nan
+    return SurrogateTest(method=method, n=n, observed=observed, null_mean=mean, null_sd=sd,
+                         z=z, p=p, null=null, p_permutation=p_perm,
+                         n_effective=float(n_effective), reading="t_prediction")
+
+
+def rearrangements(
+    n_samples: int,
+    *,
+    fs_hz: float,
+    method: SurrogateMethod = "circular_shift",
+    n_surrogates: int = 200,
+    min_shift_s: float = 30.0,
+    segment_s: float = 30.0,
+    seed: int | np.random.Generator | None = None,
+) -> Iterator[NDArray[np.intp]]:
+    """Index arrays rearranging a series of ``n_samples`` as :func:`surrogate_test` does.
+
+    ``b[idx]`` for each yielded ``idx`` is one surrogate of B (see :func:`surrogate_test`
+    for the schemes and their parameters).
+
+    Raises
+    ------
+    ValueError
+        An unknown method, ``n_surrogates < 1``, or a series too short for the scheme.
+    """
+    fs = validation.positive("fs_hz", fs_hz)
+    if not isinstance(n_surrogates, int | np.integer) or n_surrogates < 1:
+        raise ValueError(f"n_surrogates must be an integer >= 1, got {n_surrogates!r}")
+    block = _block_samples(method, int(n_samples), fs, min_shift_s, segment_s)
+    return _SURROGATE_INDICES[method](int(n_samples), block, n_surrogates,
+                                      np.random.default_rng(seed))
 
 
 def surrogate_test(
@@ -162,6 +226,7 @@ def surrogate_test(
     min_shift_s: float = 30.0,
     segment_s: float = 30.0,
     seed: int | np.random.Generator | None = None,
+    n_effective: float | None = None,
 ) -> SurrogateTest:
     """Test whether A and B are more synchronous than surrogate pairs of the same session.
 
@@ -198,14 +263,17 @@ def surrogate_test(
     segment_s : segment length in seconds (segment shuffle only); make it several times
         the statistic's window plus its largest lag.
     seed : seed or Generator, for reproducible surrogates.
+    n_effective : effectively independent surrogates; when given, ``p`` is the
+        prediction-interval reading (:func:`prediction_p`) instead of the permutation
+        p-value (which stays in ``p_permutation``).
 
     Returns
     -------
     SurrogateTest
         ``n`` = surrogates used (fewer than ``n_surrogates`` when fewer distinct
         rearrangements exist or the statistic gave NaN),
-        ``p = (1 + #{null >= observed}) / (n + 1)`` (one-sided: larger = more synchrony),
-        ``z = (observed - null_mean) / null_sd``.
+        ``p_permutation = (1 + #{null >= observed}) / (n + 1)`` (one-sided: larger = more
+        synchrony), ``p`` as ``reading`` says, ``z = (observed - null_mean) / null_sd``.
 
     Raises
     ------
@@ -214,18 +282,49 @@ def surrogate_test(
         statistic, or a series too short for ``min_shift_s`` / ``segment_s``.
     """
     a_arr, b_arr = validation.series_pair(a, b)
-    fs = validation.positive("fs_hz", fs_hz)
-    if not isinstance(n_surrogates, int | np.integer) or n_surrogates < 1:
-        raise ValueError(f"n_surrogates must be an integer >= 1, got {n_surrogates!r}")
     if not callable(statistic):
         raise ValueError(f"statistic must be a callable (a, b) -> float, got {statistic!r}")
-    block = _block_samples(method, a_arr.size, fs, min_shift_s, segment_s)
-    indices = _SURROGATE_INDICES[method](
-        a_arr.size, block, n_surrogates, np.random.default_rng(seed)
-    )
+    indices = rearrangements(a_arr.size, fs_hz=fs_hz, method=method,
+                             n_surrogates=n_surrogates, min_shift_s=min_shift_s,
+                             segment_s=segment_s, seed=seed)
     observed = float(statistic(a_arr, b_arr))
     null = np.array([float(statistic(a_arr, b_arr[idx])) for idx in indices])
-    return _summarise_null(method, observed, null)
+    return summarise_null(method, observed, null, n_effective)
+
+
+def wcc_statistic(
+    reduce: Callable[[FloatArray], float],
+    fs_hz: float,
+    window_s: float,
+    step_s: float,
+    max_lag_s: float,
+    *,
+    windowing: str = "rmea",
+) -> Statistic:
+    """Build the statistic ``(a, b) -> reduce(windowed_xcorr(a, b, ...).r)``.
+
+    ``reduce`` maps the (n_windows, n_lags) grid of Pearson r (NaN where undefined) to a
+    float, larger = more synchrony.
+    """
+
+    def statistic(a: FloatArray, b: FloatArray) -> float:
+        from synchrony.engine.wcc import windowed_xcorr  # looked up per call
+
+        res = windowed_xcorr(a, b, fs_hz=fs_hz, window_s=window_s, step_s=step_s,
+                             max_lag_s=max_lag_s, windowing=windowing)  # type: ignore[arg-type]
+        return float(reduce(res.r))
+
+    return statistic
+
+
+def profile_peak_z_statistic(fs_hz: float, window_s: float, step_s: float, max_lag_s: float,
+                             *, windowing: str = "rmea") -> Statistic:
+    """``analyze``'s session statistic: the peak of the lag profile (mean Fisher z per lag).
+
+    See :func:`synchrony.engine.lag_profile.profile_peak_z`; NaN when no cell is defined.
+    """
+    return wcc_statistic(profile_peak_z, fs_hz, window_s, step_s, max_lag_s,
+                         windowing=resolve_windowing(windowing))
 
 
 def mean_abs_peak_r_statistic(
@@ -237,7 +336,7 @@ def mean_abs_peak_r_statistic(
     *,
     windowing: str | None = None,
 ) -> Statistic:
-    """Default statistic: mean over WCC windows of the peak |r| over lags.
+    """Statistic of the first version: mean over WCC windows of the peak |r| over lags.
 
     Uses ``synchrony.engine.wcc.windowed_xcorr(..., windowing=windowing)``; windows where
     every lag is NaN are ignored; NaN when no window is defined.
@@ -258,20 +357,7 @@ def mean_abs_peak_r_statistic(
     ValueError
         Unknown windowing, or ``windowing`` and ``method`` given with different values.
     """
-    convention = resolve_windowing(windowing, method)
+    from synchrony.engine.wcc import mean_abs_peak_r
 
-    def statistic(a: FloatArray, b: FloatArray) -> float:
-        from synchrony.engine.wcc import mean_abs_peak_r, windowed_xcorr  # looked up per call
-
-        res = windowed_xcorr(
-            a,
-            b,
-            fs_hz=fs_hz,
-            window_s=window_s,
-            step_s=step_s,
-            max_lag_s=max_lag_s,
-            windowing=convention,
-        )
-        return mean_abs_peak_r(res.r)
-
-    return statistic
+    return wcc_statistic(mean_abs_peak_r, fs_hz, window_s, step_s, max_lag_s,
+                         windowing=resolve_windowing(windowing, method))

@@ -6,7 +6,8 @@ tidy            JSON, CSV and Parquet writers of ``analyze`` (grids, signals, ro
 landmarks       the landmark storage schema: tracked frames to Arrow rows and back.
 interchange     files for other tools: landmark CSV, MEA text (rMEA), ELAN tiers.
 h264            the H.264 writer of session videos and annotated exports.
-episode_files   ``episodes.json`` / ``episodes.csv``.
+episode_files   ``episodes.json`` / ``episodes.csv`` / ``timeline.csv`` / ``timeline.parquet``.
+atomic          files replaced atomically (temporary name, fsync, rename).
 output_dir      output folders written all or nothing.
 text_tables     two-person series from text tables (MEA output, CSV, TSV).
 """

@@ -125,7 +125,7 @@ def elan_tiers(report: EpisodeReport | None, markers: Sequence[Mapping[str, Any]
     if report is not None:
         for name in report.timelines:
             tiers[f"episodes {name}"] = [
-                (e.start_s, e.end_s, f"{e.kind} (mean |peak r| {e.strength:.2f})")
+                (e.start_s, e.end_s, f"{e.kind} (strength {e.strength:.2f} z)")
                 for e in report.episodes if e.signal == name]
     tiers["markers"] = [(float(m["time_s"]), float(m["time_s"]) + MARKER_MS / 1000,
                          str(m["label"])) for m in markers]

@@ -74,6 +74,22 @@ def write_rows_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[An
             writer.writerow([_cell(v) if isinstance(v, float | np.floating) else v for v in row])
 
 
+TIMELINE_SCHEMA = pa.schema([
+    ("signal", pa.string()), ("window_start_s", pa.float64()), ("window_end_s", pa.float64()),
+    ("strength", pa.float64()), ("lag_s", pa.float64()), ("chance_level", pa.float64()),
+    ("state", pa.string())])
+"""The synchrony timeline table (``timeline.parquet``, ``live_timeline.parquet``)."""
+
+
+def timeline_table(rows: Sequence[Sequence[Any]]) -> pa.Table:
+    """Tabulate timeline rows (columns of :data:`TIMELINE_SCHEMA`, in that order)."""
+    columns: list[Sequence[Any]] = (list(zip(*rows, strict=True)) if rows
+                                    else [[] for _ in TIMELINE_SCHEMA])
+    return pa.table({field.name: pa.array(list(col), type=field.type)
+                     for field, col in zip(TIMELINE_SCHEMA, columns, strict=True)},
+                    schema=TIMELINE_SCHEMA)
+
+
 def signals_table(signals: SignalSet) -> pa.Table:
     """Tabulate ``time_s`` then one column per person and signal (``A_body``, ``B_body``, …)."""
     columns = {"time_s": signals.time_s}

@@ -19,6 +19,7 @@ import numpy as np
 
 from synchrony.records import PERSONS, UPPER_BODY, TrackedFrame
 from synchrony.signals.extract import reliable_landmarks
+from synchrony.signals.frame_events import MissingFrames
 from synchrony.signals.registry import (
     FeatureAligner,
     compute_signals,
@@ -61,9 +62,16 @@ class LiveFeatures:
         self._warm = np.zeros((0, 2, self.n_features))
         self._widths: list[deque[float]] = [deque(maxlen=history_n) for _ in PERSONS]
         self._visibility: list[deque[np.ndarray]] = [deque(maxlen=history_n) for _ in PERSONS]
+        self._missing = MissingFrames()
 
     def frame(self, tracked: TrackedFrame) -> np.ndarray:
-        """(2, n_features) packed features of A and B in one frame (NaN where unseen)."""
+        """(2, n_features) packed features of A and B in one frame (NaN where unseen).
+
+        All NaN for a frame with a whole-frame event (a missing sample, as in batch:
+        :mod:`synchrony.signals.frame_events`).
+        """
+        if self._missing.missing(tracked):
+            return np.full((2, self.n_features), np.nan)
         return np.stack([self._person(tracked, p) for p in (0, 1)])
 
     def visibility(self) -> list[np.ndarray]:

@@ -19,7 +19,9 @@ From tracked frames to synchrony, causally (only past frames are used):
 4. one :class:`~synchrony.engine.streaming.StreamingWcc` per signal (Boker trailing
    windows); every ``step_s`` a heatmap row (the window ending at the newest grid sample),
    its peak and a :class:`SynchronyRow` per signal (:mod:`synchrony.live.timeline`);
-5. a running chance level per signal from circular shifts (:mod:`synchrony.live.chance`).
+5. per new row and signal, the synchrony timeline row (:class:`SynchronyRow`: the causal
+   form of ``analyze``'s timeline, :func:`synchrony.live.timeline.live_timeline_rows`) with
+   its chance level from circular shifts of the history (:mod:`synchrony.live.chance`).
 
 Sign convention: lag > 0 means A leads and B follows.
 """
@@ -35,6 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from synchrony.analysis.timeline import TimelineRules
 from synchrony.engine.lead import describe_lag
 from synchrony.engine.streaming import StreamingWcc
 from synchrony.engine.wcc import check_parameters, windowed_xcorr
@@ -49,7 +52,7 @@ from synchrony.live.threads import (
     PipelineStats,
     ProcessingMeter,
 )
-from synchrony.live.timeline import ROW_HEAD, RowPeaks, SynchronyRow, synchrony_row
+from synchrony.live.timeline import ROW_HEAD, RowPeaks, SynchronyRow, live_timeline_rows
 from synchrony.records import TrackedFrame
 from synchrony.signals.registry import signal_names, unit_of
 
@@ -78,10 +81,12 @@ class LivePipeline:
     settle_s : grid samples are made this long (s) after their time, so that a gap can be
         bridged once the frame after it has arrived (default ``max_gap_s``).
     update_s : how often (s of source time) new grid samples are computed.
-    n_surrogate_shifts : circular shifts per round of each signal's chance level.
+    n_surrogate_shifts : circular shifts pooled for each signal's chance level.
     surrogate_step_s : step (s) between the surrogate windows (a multiple of 1 / grid_hz).
     body_scale_px : person ("A", "B") -> shoulder width in px; default: running median.
     labels : names shown for A and B, e.g. ``("A (therapist)", "B")``.
+    timeline_rules : horizon, lag band and quantile of the synchrony timeline (as
+        ``analyze``'s; default :class:`~synchrony.analysis.timeline.TimelineRules`).
     mailbox : the capture mailbox, for input fps and dropped frames in :meth:`stats`.
     auto_update : run :meth:`update` inside :meth:`push` when due (default). False: the
         caller runs ``update()`` from another thread, so that the tracking thread never
@@ -95,6 +100,7 @@ class LivePipeline:
                  n_surrogate_shifts: int = 16, surrogate_step_s: float = 1.0,
                  body_scale_px: Mapping[str, float] | None = None,
                  labels: tuple[str, str] = ("A", "B"),
+                 timeline_rules: TimelineRules | None = None,
                  mailbox: LatestFrameMailbox[CapturedFrame] | None = None,
                  auto_update: bool = True, clock: Clock = time.perf_counter) -> None:
         self.grid_hz = float(grid_hz)
@@ -126,13 +132,15 @@ class LivePipeline:
                                 settle_s=self.settle_s, max_samples=self._hist_n + n_warm)
         self._last_update_t = -math.inf
         self._n_grid = 0
+        self.timeline_rules = timeline_rules or TimelineRules()
         self._chance = ChanceLevels(self._names, n_shifts=self.n_surrogate_shifts,
-                                    grid_hz=self.grid_hz, step_s=self.surrogate_step_s)
+                                    grid_hz=self.grid_hz, step_s=self.surrogate_step_s,
+                                    rules=self.timeline_rules)
         # published state (written under _pub)
         self._version = 0
         self._data_version = 0
         self._history = _Ring(self._hist_n, 1 + 2 * len(self._names))
-        self._thresholds = dict.fromkeys(self._names, math.nan)
+        self._latest: dict[str, SynchronyRow] = {}
         self._new_rows: deque[SynchronyRow] = deque(  # at most a row per grid sample
             maxlen=len(self._names) * self._hist_n)
         self._tracked: TrackedFrame | None = None
@@ -291,18 +299,24 @@ class LivePipeline:
                     rows[name].append(self._wcc[name].newest())
         tables = {name: self._peaks.table(np.array(row_t), np.array(r))
                   for name, r in rows.items() if r}
-        new_rows = []
-        for k in range(len(row_t)):
-            for name, table in tables.items():
-                new_rows.append(synchrony_row(
-                    name, last_sample_s=float(table[k, 0]), peak_lag_s=float(table[k, 1]),
-                    peak_r=float(table[k, 2]), window_s=self._params.window_s,
-                    grid_hz=self.grid_hz, chance_level=self._chance.level(name)))
+        params = self._params
+        per_signal = {
+            name: live_timeline_rows(
+                name, np.concatenate([self._rows[name].ordered(), table]), len(table),
+                lags_s=self._peaks.lags_s, window_s=params.window_s, step_s=params.step_s,
+                grid_hz=self.grid_hz, rules=self.timeline_rules,
+                chance=lambda counts, q, name=name: self._chance.levels(  # type: ignore[misc]
+                    name, counts, params.step_s, q),
+                previous=self._latest[name].state if name in self._latest else "unknown")
+            for name, table in tables.items()}
+        new_rows = [row for k in range(len(row_t)) for made in per_signal.values()
+                    for row in made[k:k + 1]]
         with self._pub:
             self._history.extend(np.column_stack([grid_t, values.reshape(len(grid_t), -1)]))
             for name, table in tables.items():
                 self._rows[name].extend(table)
             self._new_rows.extend(new_rows)
+            self._latest.update({name: made[-1] for name, made in per_signal.items() if made})
             self._data_changed()
 
     def _rebuild(self) -> None:
@@ -338,19 +352,15 @@ class LivePipeline:
         with self._pub:
             self._wcc, self._rows = wccs, rings
             self._next_row_n = self._n_grid + (inc if len(seg) else span - len(tail))
-            self._thresholds = dict.fromkeys(self._names, math.nan)
+            self._latest = {}
             self._data_changed()
 
     def _surrogate_step(self) -> None:
         """One circular shift of B against A per signal (see :mod:`synchrony.live.chance`)."""
         win, _, max_lag = self._samples
         params = self._params
-        if self._chance.step(self._history.ordered(), window_s=params.window_s,
-                             max_lag_s=params.max_lag_s, span_samples=win + max_lag,
-                             peaks=self._peaks):
-            with self._pub:
-                self._thresholds = {name: self._chance.level(name) for name in self._names}
-                self._data_changed()
+        self._chance.step(self._history.ordered(), window_s=params.window_s,
+                          max_lag_s=params.max_lag_s, span_samples=win + max_lag)
 
     # ------------------------------------------------------------------ snapshot
     def _build_state(self) -> DashboardState:
@@ -364,11 +374,17 @@ class LivePipeline:
         in_view = (now - self._last_seen[0] < ABSENT_AFTER_S,
                    now - self._last_seen[1] < ABSENT_AFTER_S)
         current = rows[-1] if len(rows) else np.full(ROW_HEAD, np.nan)
-        threshold = self._thresholds[params.signal]
-        significant = (bool(current[2] > threshold)
-                       if math.isfinite(threshold) and math.isfinite(current[2]) else None)
-        if len(rows):
-            words = describe_lag(float(current[1]), tolerance_s=0.5 / self.grid_hz)
+        latest = self._latest.get(params.signal)
+        sync_r = math.tanh(latest.strength) if latest is not None else math.nan
+        sync_lag_s = latest.lag_s if latest is not None else math.nan
+        threshold = math.tanh(latest.chance_level) if latest is not None else math.nan
+        state = latest.state if latest is not None else "unknown"
+        significant = None if state == "unknown" else state == "in_sync"
+        if latest is not None and math.isfinite(sync_lag_s):
+            words = describe_lag(sync_lag_s, tolerance_s=0.5 / self.grid_hz)
+        elif len(rows):
+            words = (f"collecting data: a synchrony value needs "
+                     f"{self.timeline_rules.horizon_s:g} s of windows")
         else:
             win, _, max_lag = self._samples
             words = (f"collecting data: first value after "
@@ -393,6 +409,7 @@ class LivePipeline:
             heatmap_time_s=rows[:, 0] - now, heatmap_r=rows[:, ROW_HEAD:],
             peak_lag_s=rows[:, 1], peak_r=rows[:, 2],
             current_peak_r=float(current[2]), current_peak_lag_s=float(current[1]),
+            sync_r=sync_r, sync_lag_s=sync_lag_s, state=state,
             lead_words=words, threshold_r=threshold, significant=significant,
             stats=PipelineStats(), messages=self._messages(now, in_view, tracked))
 

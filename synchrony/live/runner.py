@@ -13,7 +13,10 @@
   video"), or at ``duration_s``;
 - **tracking**: builds the tracker (``make_tracker(regions)``, e.g. from
   :func:`synchrony.capture.factory.tracker_factory`) in this thread, tracks the newest
-  frame, pushes it into the pipeline and hands it to each output's ``on_frame``; it drains
+  frame, flags its whole-frame event (duplicated frame, lighting step, camera bump:
+  :class:`~synchrony.capture.frame_events.FrameEventDetector`, compared with the frame
+  tracked before; the pipeline and the session treat such frames as missing samples),
+  pushes it into the pipeline and hands it to each output's ``on_frame``; it drains
   the mailbox after capture ends, then ends the run: joins the other threads and closes
   the outputs;
 - **analysis** (with a pipeline that does not ``auto_update``): ``pipeline.update()``
@@ -31,8 +34,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from synchrony.capture.factory import TrackerFactory
+from synchrony.capture.frame_events import FrameEventDetector
 from synchrony.capture.sources import FrameSource
 from synchrony.errors import InputError
 from synchrony.live.outputs import OutputSet, ended_by, one_line
@@ -334,6 +339,7 @@ class LiveRunner:
 
     def _track_loop(self, tracker: PersonTracker) -> None:
         pipeline = self.pipeline
+        events = FrameEventDetector()
         while True:
             item = self.mailbox.get(timeout=IDLE_S)
             if item is None:
@@ -342,6 +348,9 @@ class LiveRunner:
                 self._outputs.call("on_idle")
                 continue
             tracked = tracker.track(item.frame)
+            event = events.update(item.frame.image_rgb)
+            if event is not None:
+                tracked = replace(tracked, frame_event=event)
             if pipeline is not None:
                 pipeline.push(tracked, image_rgb=item.frame.image_rgb,
                               captured_s=item.captured_s)

@@ -33,7 +33,10 @@ class DashboardState:
     ``regions`` ((x0, y0, x1, y1) per person) come from the newest tracked frame, NaN where
     unseen. ``trace_a``/``trace_b`` are the chosen signal on ``trace_time_s``; heatmap rows
     (``heatmap_r``, (n_rows, n_lags)) end at ``heatmap_time_s`` with their peak path
-    (``peak_lag_s``, ``peak_r``). ``significant`` is None while the chance level is unknown.
+    (``peak_lag_s``, ``peak_r``; ``current_peak_*`` the newest row's). The gauge shows the
+    synchrony timeline's newest row of the signal on display: ``sync_r`` (tanh of its
+    strength, the smoothed r), ``sync_lag_s``, ``state`` and ``threshold_r`` (tanh of its
+    chance level); ``significant`` is None while the state is unknown.
     """
 
     version: int
@@ -59,6 +62,9 @@ class DashboardState:
     peak_r: np.ndarray
     current_peak_r: float
     current_peak_lag_s: float
+    sync_r: float
+    sync_lag_s: float
+    state: str
     lead_words: str
     threshold_r: float
     significant: bool | None

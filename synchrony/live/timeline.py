@@ -4,12 +4,15 @@ A heatmap row is the WCC of one window (r at every lag, Boker trailing windows: 
 window ends at the newest grid sample). :class:`RowPeaks` picks its peak with
 :func:`synchrony.engine.peaks.pick_peaks` (the Boker et al. 2002 peak nearest lag 0; a row
 with missing cells but at least half of its lags falls back to its largest r) and packs
-rows as ``[end time, peak lag, peak r, r at each lag...]``.
+rows as ``[end time, peak lag, peak r, r at each lag...]`` (the heatmap's peak path).
 
-:class:`SynchronyRow` is what outputs receive for each new window of each signal. How its
-``strength`` and ``state`` are derived from a row is decided in ONE place,
-:func:`synchrony_row`: today ``strength`` = |peak r|, ``lag_s`` = the peak lag,
-``chance_level`` = the live chance level of that signal, ``state`` from their comparison.
+:class:`SynchronyRow` is what outputs receive for each new window of each signal: the
+synchrony timeline of :mod:`synchrony.analysis.timeline`, computed causally by the same
+functions ``analyze`` uses (:func:`live_timeline_rows`): ``strength`` = the local
+lag-profile peak over the trailing horizon, ``lag_s`` its lag, ``chance_level`` the same
+statistic's 95 % surrogate level (:mod:`synchrony.live.chance`), ``state`` from their
+comparison -- ``unknown`` until the trailing horizon is full and the chance level rests
+on enough shifts (the live warm-up).
 
 Sign convention: lag > 0 means A leads and B follows.
 """
@@ -17,15 +20,17 @@ Sign convention: lag > 0 means A leads and B follows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from synchrony.analysis.timeline import STATES, TimelineRules, lag_band, local_strength, states_of
+from synchrony.engine.lag_profile import lag_profile, profile_peaks
 from synchrony.engine.peaks import pick_peaks
 from synchrony.engine.wcc import WccResult
 
-STATES = ("in_sync", "not_in_sync", "unknown")
-"""Values of :attr:`SynchronyRow.state`."""
+__all__ = ["STATES", "RowPeaks", "SynchronyRow", "live_timeline_rows"]
 #: pick_peaks needs at least this many lags (its defaults: lsize 8, span 0.25).
 MIN_PICKABLE_LAGS = 17
 #: Columns before the r values in a packed row: end time, peak lag, peak r.
@@ -41,10 +46,10 @@ class SynchronyRow:
     signal : signal name (``body``, ``head``, ``face``, ``motion``).
     window_start_s, window_end_s : the lag-0 window, seconds of the source's timeline
         (``window_end_s - window_start_s`` = the WCC window).
-    strength : synchrony strength of the window (today |peak r|); NaN when unknown.
-    lag_s : lag of the peak in seconds (lag > 0: A leads, B follows); NaN when none.
-    chance_level : the strength expected by chance (today the live 95 % surrogate
-        threshold of this signal); NaN while unknown.
+    strength : the timeline strength (local lag-profile peak over the trailing horizon,
+        mean Fisher z); NaN when unknown.
+    lag_s : its lag in seconds (lag > 0: A leads, B follows); NaN when none.
+    chance_level : the 95 % surrogate level of the same statistic; NaN while unknown.
     state : ``"in_sync"`` (strength > chance level), ``"not_in_sync"`` or ``"unknown"``.
     """
 
@@ -63,28 +68,48 @@ class SynchronyRow:
                 "lag_s": self.lag_s, "chance_level": self.chance_level, "state": self.state}
 
 
-def synchrony_row(signal: str, *, last_sample_s: float, window_s: float, grid_hz: float,
-                  peak_r: float, peak_lag_s: float, chance_level: float) -> SynchronyRow:
-    """Make the record of one heatmap row (the one place that decides strength and state).
+def live_timeline_rows(signal: str, rows: np.ndarray, n_new: int, *, lags_s: np.ndarray,
+                       window_s: float, step_s: float, grid_hz: float, rules: TimelineRules,
+                       chance: Callable[[np.ndarray, float], np.ndarray],
+                       previous: str = "unknown") -> list[SynchronyRow]:
+    """Make the :class:`SynchronyRow` of each of the newest ``n_new`` packed heatmap rows.
 
     Parameters
     ----------
     signal : signal name.
-    last_sample_s : time (s) of the newest grid sample in the lag-0 window.
-    window_s : WCC window in seconds.
+    rows : (n, ROW_HEAD + n_lags) packed rows of the signal, oldest first, the new ones last.
+    n_new : how many of the last rows are new.
+    lags_s : (n_lags,) lags in seconds.
+    window_s, step_s : WCC window and step between rows (s).
     grid_hz : rate of the grid in Hz.
-    peak_r, peak_lag_s : the row's peak (NaN when none was found).
-    chance_level : the live chance level of ``signal`` (NaN while unknown).
+    rules : horizon, lag band and quantile of the timeline.
+    chance : ``(counts, quantile) -> levels`` (:meth:`~synchrony.live.chance.ChanceLevels.
+        levels`).
+    previous : the state of the row before the new ones (hysteresis).
     """
-    end_s = float(last_sample_s) + 1.0 / grid_hz
-    strength = abs(float(peak_r))
-    if math.isfinite(strength) and math.isfinite(chance_level):
-        state = "in_sync" if strength > chance_level else "not_in_sync"
-    else:
-        state = "unknown"
-    return SynchronyRow(signal=signal, window_start_s=end_s - window_s, window_end_s=end_s,
-                        strength=strength, lag_s=float(peak_lag_s),
-                        chance_level=float(chance_level), state=state)
+    if n_new <= 0:
+        return []
+    r = rows[:, ROW_HEAD:]
+    horizon = rules.horizon_windows(step_s)
+    profile = lag_profile(r)[None, :]
+    centre = float(profile_peaks(profile, lags_s)[1][0]) if np.isfinite(profile).any() \
+        else math.nan
+    recent = r[-(n_new + horizon - 1):]
+    strength, lag, counts = local_strength(recent, lags_s, horizon_windows=horizon, causal=True,
+                                           lags=lag_band(lags_s, centre, rules.lag_band_s))
+    strength, lag, counts = strength[-n_new:], lag[-n_new:], counts[-n_new:]
+    levels = chance(counts, rules.quantile)
+    exit_level = chance(counts, rules.exit_quantile) if rules.exit_quantile else None
+    states = states_of(strength, levels, counts, np.isfinite(r[-n_new:]).any(axis=1), horizon,
+                       min_fraction=1.0, exit_level=exit_level, previous=previous)
+    out = []
+    for k in range(n_new):
+        end_s = float(rows[len(rows) - n_new + k, 0]) + 1.0 / grid_hz
+        out.append(SynchronyRow(signal=signal, window_start_s=end_s - window_s,
+                                window_end_s=end_s, strength=float(strength[k]),
+                                lag_s=float(lag[k]), chance_level=float(levels[k]),
+                                state=str(states[k])))
+    return out
 
 
 class RowPeaks:

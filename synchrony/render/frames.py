@@ -6,12 +6,13 @@ video) with a panel below it, so that nothing covers the people:
 - on the video: both people's skeletons and face points in their fixed colours
   (:data:`synchrony.render.style.PERSON_COLOURS`: A blue, B orange) and their region boxes labelled
   ``A`` / ``B`` with their roles;
-- gauge row: the signal, the current window's peak r, a bar of |peak r| with the chance
-  threshold tick, the peak lag and who leads in words ("B follows A by 0.40 s");
+- gauge row: the signal, the timeline's smoothed r now, a bar of it with the chance
+  level tick, the timeline lag and who leads in words ("B follows A by 0.40 s");
 - legend row;
-- timeline strip over the whole session: per-window peak |r| as bars coloured by value
-  (viridis), the threshold as a dashed line, episodes in a lane above (synchrony, rupture,
-  repair), markers as white ticks, time ticks in m:ss, and a cursor at the current time.
+- timeline strip over the whole session: the smoothed r (tanh of the timeline strength)
+  as bars coloured by value (viridis), the chance level as a curve, episodes in a lane
+  above (synchrony, rupture, repair), markers as white ticks, time ticks in m:ss, and a
+  cursor at the current time.
 
 Sizes scale with the video width (``unit = width / 640``). Colours are RGB. Sign convention:
 lag > 0 means A leads and B follows.
@@ -152,9 +153,9 @@ class Annotator:
         cv2.rectangle(panel, (self._x0, self._bars_top), (self._x1, bottom), (40, 40, 46), -1)
         for r, text in ((1.0, "1"), (0.5, ".5"), (0.0, "0")):
             _text(panel, text, (round(6 * u), self._y(r) + round(4 * u)), 0.38 * u, DIM_RGB)
-        _text(panel, "|r|", (round(6 * u), lane_top + round(10 * u)), 0.38 * u, DIM_RGB)
+        _text(panel, "r", (round(6 * u), lane_top + round(10 * u)), 0.38 * u, DIM_RGB)
         tl = self.timeline
-        if tl is None or not np.isfinite(tl.peak_abs_r).any():
+        if tl is None or not np.isfinite(tl.strength).any():
             _text(panel, note, (self._x0 + round(8 * u), self._y(0.5)), 0.45 * u, TEXT_RGB)
         else:
             self._bars(panel, tl, bottom)
@@ -177,25 +178,26 @@ class Annotator:
         return panel
 
     def _bars(self, panel: np.ndarray, tl: SignalTimeline, bottom: int) -> None:
-        r = np.clip(np.nan_to_num(tl.peak_abs_r, nan=0.0), 0.0, 1.0)
+        r = np.clip(np.nan_to_num(np.tanh(tl.strength), nan=0.0), 0.0, 1.0)
         colours = cv2.applyColorMap(np.round(r * 255).astype(np.uint8).reshape(-1, 1),
                                     cv2.COLORMAP_VIRIDIS)[:, 0, ::-1]
         half = tl.step_s / 2
-        for k in np.flatnonzero(np.isfinite(tl.peak_abs_r)):
+        for k in np.flatnonzero(np.isfinite(tl.strength)):
             x0, x1 = (int(v) for v in self._x(np.array([tl.centre_s[k] - half,
                                                         tl.centre_s[k] + half])))
             cv2.rectangle(panel, (x0, self._y(float(r[k]))), (max(x1 - 1, x0), bottom),
                           tuple(int(c) for c in colours[k]), -1)
-        if math.isfinite(tl.threshold_r):
-            y = self._y(tl.threshold_r)
-            dash = max(2, round(6 * self.unit))
-            for x in range(self._x0, self._x1, 2 * dash):
-                cv2.line(panel, (x, y), (min(x + dash, self._x1), y), (255, 230, 80),
-                         max(1, round(self.unit)))
+        chance = np.tanh(tl.chance_level)
+        ok = np.isfinite(chance)
+        if ok.any():
+            points = np.column_stack([self._x(tl.centre_s[ok]),
+                                      [self._y(float(c)) for c in chance[ok]]])
+            cv2.polylines(panel, [np.round(points).astype(np.int32)], False, (255, 230, 80),
+                          max(1, round(self.unit)))
 
     def _legend(self, panel: np.ndarray, baseline: int) -> None:
         u = self.unit
-        x = _text(panel, "per-window peak |r|", (self._x0, baseline), 0.38 * u, DIM_RGB)
+        x = _text(panel, "synchrony (r, smoothed)", (self._x0, baseline), 0.38 * u, DIM_RGB)
         x += round(12 * u)
         cv2.line(panel, (x, baseline - round(4 * u)), (x + round(14 * u), baseline - round(4 * u)),
                  (255, 230, 80), max(1, round(u)))
@@ -212,25 +214,24 @@ class Annotator:
         name = tl.signal if tl is not None else "synchrony"
         x = _text(panel, name, (round(6 * u), baseline), 0.55 * u, TEXT_RGB, max(1, round(u)))
         k = tl.window_at(time_s) if tl is not None else None
-        if tl is None or k is None or not math.isfinite(tl.peak_abs_r[k]):
+        if tl is None or k is None or not math.isfinite(tl.strength[k]):
             _text(panel, "no window at this time", (x + round(14 * u), baseline), 0.5 * u,
                   DIM_RGB)
             return
-        r, lag = float(tl.peak_r[k]), float(tl.peak_lag_s[k])
-        shown = r if math.isfinite(r) else float(tl.peak_abs_r[k])
-        x = _text(panel, f"peak r {shown:+.2f}", (x + round(14 * u), baseline), 0.5 * u)
+        r, lag, chance = (float(np.tanh(tl.strength[k])), float(tl.lag_s[k]),
+                          float(np.tanh(tl.chance_level[k])))
+        x = _text(panel, f"r {r:+.2f}", (x + round(14 * u), baseline), 0.5 * u)
         bar_x0, bar_w, bar_h = x + round(10 * u), round(110 * u), round(12 * u)
         top = baseline - bar_h + round(1 * u)
         cv2.rectangle(panel, (bar_x0, top), (bar_x0 + bar_w, top + bar_h), (60, 60, 66), -1)
-        above = math.isfinite(tl.threshold_r) and tl.peak_abs_r[k] >= tl.threshold_r
-        fill = round(bar_w * min(max(float(tl.peak_abs_r[k]), 0.0), 1.0))
+        fill = round(bar_w * min(max(r, 0.0), 1.0))
         cv2.rectangle(panel, (bar_x0, top), (bar_x0 + fill, top + bar_h),
-                      EPISODE_RGB["synchrony"] if above else DIM_RGB, -1)
-        if math.isfinite(tl.threshold_r):
-            tx = bar_x0 + round(bar_w * tl.threshold_r)
+                      EPISODE_RGB["synchrony"] if tl.state[k] == "in_sync" else DIM_RGB, -1)
+        if math.isfinite(chance):
+            tx = bar_x0 + round(bar_w * min(max(chance, 0.0), 1.0))
             cv2.line(panel, (tx, top - round(3 * u)), (tx, top + bar_h + round(3 * u)),
                      (255, 230, 80), max(1, round(2 * u)))
-        words = describe_lag(lag) if math.isfinite(r) else "no clear peak"
+        words = describe_lag(lag) if math.isfinite(lag) else "no clear peak"
         lag_text = f"lag {lag:+.2f} s: {words}" if math.isfinite(lag) else words
         _text(panel, lag_text, (bar_x0 + bar_w + round(12 * u), baseline), 0.5 * u)
 

@@ -170,12 +170,12 @@ def summary_caption(analysis: SignalAnalysis) -> str:
     Returns
     -------
     str
-        e.g. ``"mean |peak r| = 0.62  ·  lag = +0.40 s (median window peak +0.35 s)  ·  B
-        follows A by 0.40 s"``
+        e.g. ``"strength = 0.62 z (lag-profile peak)  ·  lag = +0.40 s (median window peak
+        +0.35 s)  ·  B follows A by 0.40 s"``
         and, on a second line, ``"surrogates (circular shift, n = 199): z = 4.10, p = 0.005"``.
     """
     s = analysis.summary
-    return (f"mean |peak r| = {_fmt(s.get('mean_abs_peak_r'))}  ·  "
+    return (f"strength = {_fmt(s.get('strength'))} z (lag-profile peak)  ·  "
             f"lag = {_fmt(s.get('lag_s'), '+.2f', ' s')} (median window peak "
             f"{_fmt(s.get('median_peak_lag_s'), '+.2f', ' s')})  ·  "
             f"{s.get('who_leads', 'who leads: n/a')}\n{surrogate_text(analysis.surrogate)}")
@@ -239,7 +239,7 @@ def plot_wcc_heatmap(analysis: SignalAnalysis, path: str | Path, *, title: str |
     Path
         The PNG written. The plot shows r on a fixed -1 ... 1 diverging scale (NaN cells
         light grey), the Boker peak of each window as dots, a dashed line at lag 0, the
-        summary (mean |peak r|, median peak lag, who leads, surrogate z and p) and the sign
+        summary (strength, session lag, who leads, surrogate z and p) and the sign
         convention: lag > 0 means A leads and B follows.
     """
     fig = wcc_heatmap_figure(analysis, title=title, time_offset_s=time_offset_s)

@@ -31,13 +31,14 @@ def session_report(session: Session, frames: Sequence[TrackedFrame], signal: str
     """Load the session's ``episodes.json`` if it covers ``signal``, else compute it from landmarks.
 
     Computed with the default analysis parameters (5 s windows, 0.5 s step, 2 s lag), no
-    session surrogate test, and the episode threshold of :mod:`synchrony.analysis.episodes`.
+    session surrogate test, and the timeline and episode rules of
+    :mod:`synchrony.analysis.timeline` and :mod:`synchrony.analysis.episodes`.
     Returns the report (None when the session is too short) and a note saying why not.
     """
     stored = session.path / "episodes.json"
     if stored.exists():
         report = read_episode_report(stored)
-        if signal in report.timelines:
+        if report is not None and signal in report.timelines:
             return report, ""
     signals = extract_signals(list(frames), grid_hz=DEFAULT_GRID_HZ)
     params = AnalysisParameters(n_surrogates=0)

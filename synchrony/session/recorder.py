@@ -30,7 +30,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -38,6 +38,7 @@ from typing import Any, Generic, TypeVar
 from synchrony.io.h264 import H264Writer
 from synchrony.live.outputs import OutputBase, ended_by, one_line
 from synchrony.live.threads import CapturedFrame, Clock
+from synchrony.live.timeline import SynchronyRow
 from synchrony.records import Frame, TrackedFrame
 from synchrony.session.store import VIDEO_FILE, SessionWriter
 
@@ -184,6 +185,16 @@ class SessionRecorder(OutputBase):
         t0, i0 = origin
         self._writes.put(replace(tracked, timestamp_s=tracked.timestamp_s - t0,
                                  index=tracked.index - i0))
+
+    def on_rows(self, rows: Sequence[SynchronyRow]) -> None:
+        """Keep the live synchrony timeline rows (rebased) for ``live_timeline.parquet``."""
+        origin = self._origin
+        if self._closing or origin is None or not rows:
+            return
+        t0 = origin[0]
+        self.writer.write_timeline([row.as_dict() | {
+            "window_start_s": row.window_start_s - t0, "window_end_s": row.window_end_s - t0}
+            for row in rows])
 
     def on_idle(self) -> None:
         """Have the buffered rows written if a part is due."""

@@ -34,6 +34,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
 from synchrony.analysis.episodes import Episode, EpisodeReport, SignalTimeline
+from synchrony.analysis.timeline import STATE_WORDS
 from synchrony.capture.sources import upright_rgb
 from synchrony.engine.lead import describe_lag
 from synchrony.errors import InputError
@@ -259,21 +260,20 @@ class ReplayModel:
         return sorted(found, key=lambda e: e.start_s)
 
     def describe(self, signal: str, time_s: float) -> str:
-        """Describe the synchrony at ``time_s``: peak r, chance level, lag and who leads."""
+        """Describe the synchrony at ``time_s``: strength, chance level, state, lag, leader."""
         tl = self.timeline(signal)
         if tl is None:
             return f"{signal}: {self.note(signal) or 'no synchrony computed'}"
         k = tl.window_at(time_s)
-        if k is None or not math.isfinite(tl.peak_abs_r[k]):
+        if k is None or not math.isfinite(tl.strength[k]):
             return f"{signal}: no window at this time"
-        abs_r, r, lag = (float(v[k]) for v in (tl.peak_abs_r, tl.peak_r, tl.peak_lag_s))
-        text = f"{signal}: |r| {abs_r:.2f}"
-        if math.isfinite(tl.threshold_r):
-            side = "above" if abs_r >= tl.threshold_r else "below"
-            text += f" ({side} chance {tl.threshold_r:.2f})"
-        if not (math.isfinite(r) and math.isfinite(lag)):
+        strength, chance, lag = (float(v[k]) for v in (tl.strength, tl.chance_level, tl.lag_s))
+        text = f"{signal}: strength {strength:.2f} z"
+        if math.isfinite(chance):
+            text += f" (chance {chance:.2f}: {STATE_WORDS[str(tl.state[k])]})"
+        if not math.isfinite(lag):
             return text + " · no clear peak"
-        return text + f" · peak r {r:+.2f} at lag {lag:+.2f} s: {describe_lag(lag)}"
+        return text + f" · lag {lag:+.2f} s: {describe_lag(lag)}"
 
     # ---------------------------------------------------------------- markers
     def add_marker(self, time_s: float, label: str | None = None) -> dict[str, Any]:

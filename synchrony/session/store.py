@@ -7,6 +7,9 @@ A session is a directory::
       landmarks/part-000000.parquet landmark rows, one closed Parquet file per ~1 s
       landmarks/part-000001.parquet ...
       video.mp4                     only with --save-video (H.264, every captured frame)
+      live_timeline.parquet         what the live view showed: the synchrony timeline rows
+                                    (signal, window_start_s, window_end_s, strength, lag_s,
+                                    chance_level, state), rewritten with every part
       episodes.json, episodes.csv   written by ``synchrony analyze SESSION_DIR``
 
 Crash safety: landmark rows are buffered in memory and written as a new part file every
@@ -18,7 +21,9 @@ only the rows still in memory (at most ``part_interval_s`` plus the frame being 
 the end; while recording its ``ended`` field is ``"recording"``, so a session whose recorder
 died says so. The parts open with ``pyarrow.dataset.dataset(SESSION_DIR / "landmarks")`` or
 pandas; their columns are :func:`synchrony.io.landmarks.landmarks_schema` plus
-``n_people_in_view`` and ``processing_s``.
+``n_people_in_view``, ``processing_s`` and ``frame_event`` (the frame's whole-frame event,
+:data:`synchrony.records.FRAME_EVENTS`, or null; parts written before it existed read as
+null, and the analysis then finds repeated frames from the landmarks).
 
 ``ended`` is ``"clean"`` (end of file or ``--duration-s`` reached), ``"interrupted"``
 (SIGINT/SIGTERM; closed properly, nothing lost), ``"disk full"``, ``"source lost"``,
@@ -31,24 +36,25 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from synchrony import __version__
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
+from synchrony.io.atomic import write_json_atomic, write_parquet_atomic
 from synchrony.io.landmarks import landmark_rows, landmarks_schema
-from synchrony.io.tidy import json_safe
+from synchrony.io.tidy import TIMELINE_SCHEMA, timeline_table
 from synchrony.records import HALVES, PERSONS, Region, TrackedFrame
 
 if TYPE_CHECKING:
@@ -58,11 +64,12 @@ log = logging.getLogger(__name__)
 SESSION_SCHEMA = "synchrony.session/1"
 SESSION_FILE = "session.json"
 LANDMARKS_DIR = "landmarks"
+LIVE_TIMELINE_FILE = "live_timeline.parquet"
 VIDEO_FILE = "video.mp4"
 PART_GLOB = "part-*.parquet"
-#: Columns of a landmark part: the analyze landmark table plus two per-frame extras.
+#: Columns of a landmark part: the analyze landmark table plus three per-frame extras.
 PART_SCHEMA = landmarks_schema().append(pa.field("n_people_in_view", pa.int32())).append(
-    pa.field("processing_s", pa.float64()))
+    pa.field("processing_s", pa.float64())).append(pa.field("frame_event", pa.string()))
 
 
 class DiskFullError(OSError):
@@ -74,34 +81,6 @@ def now_iso() -> dict[str, str]:
     now = datetime.now(UTC)
     return {"local": now.astimezone().isoformat(timespec="seconds"),
             "utc": now.isoformat(timespec="seconds")}
-
-
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write strict JSON to a temporary file, fsync it and rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
-    try:
-        with tmp.open("w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``.NAME.tmp``, fsync it, rename it to ``path`` (never half a file)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class SessionWriter:
@@ -149,6 +128,8 @@ class SessionWriter:
         self._n_parts = 0
         self._last_flush = clock()
         self._last_timestamp_s = float("nan")
+        self._timeline: list[tuple[Any, ...]] = []
+        self._timeline_written = 0
         self.closed = False
         people = participants or {}
         consent = consent or {}
@@ -205,7 +186,8 @@ class SessionWriter:
         DiskFullError
             The disk is full: the session is closed (``ended: "disk full"``).
         """
-        extra = {"n_people_in_view": frame.n_people_in_view, "processing_s": frame.processing_s}
+        extra = {"n_people_in_view": frame.n_people_in_view, "processing_s": frame.processing_s,
+                 "frame_event": frame.frame_event}
         with self._lock:
             if self.closed:
                 raise RuntimeError("session writer is closed")
@@ -214,6 +196,17 @@ class SessionWriter:
             self._last_timestamp_s = frame.timestamp_s
             self.metadata["frames_recorded"] += 1
         self.flush_if_due()
+
+    def write_timeline(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Add rows of the live synchrony timeline (``TIMELINE_SCHEMA`` columns as keys).
+
+        They reach ``live_timeline.parquet`` with the next landmark part and at ``close``
+        (the file is rewritten whole and atomically, so a crash keeps the rows written up to
+        the last part).
+        """
+        with self._lock:
+            self._timeline += [tuple(row[name] for name in TIMELINE_SCHEMA.names)
+                               for row in rows]
 
     def flush_if_due(self) -> None:
         """Write the buffered rows as a part if ``part_interval_s`` has passed or it is full."""
@@ -252,6 +245,7 @@ class SessionWriter:
                 return
             if self._n_buffered:
                 self._flush()  # DiskFullError: already closed and marked "disk full"
+            self._flush_timeline()
             self.closed = True
             self.metadata["ended"] = ended
             self.metadata["end_time"] = now_iso()
@@ -264,6 +258,7 @@ class SessionWriter:
         part = self.path / LANDMARKS_DIR / f"part-{self._n_parts:06d}.parquet"
         try:
             write_parquet_atomic(table, part)
+            self._flush_timeline()
             self._n_parts += 1
             self._rows, self._n_buffered = [], 0
             self._last_flush = self._clock()
@@ -273,6 +268,12 @@ class SessionWriter:
             if exc.errno != errno.ENOSPC:
                 raise
             self._on_disk_full()
+
+    def _flush_timeline(self) -> None:
+        """Rewrite ``live_timeline.parquet`` if rows came since the last write."""
+        if len(self._timeline) > self._timeline_written:
+            write_parquet_atomic(timeline_table(self._timeline), self.path / LIVE_TIMELINE_FILE)
+            self._timeline_written = len(self._timeline)
 
     def _on_disk_full(self) -> None:
         """Drop the unwritten rows, mark the session "disk full", raise DiskFullError."""
@@ -373,6 +374,11 @@ class Session:
         path = self.path / "episodes.json"
         return read_episode_report(path) if path.is_file() else None
 
+    def live_timeline(self) -> pa.Table | None:
+        """Return what the live view showed while recording (``live_timeline.parquet``)."""
+        path = self.path / LIVE_TIMELINE_FILE
+        return pq.read_table(path) if path.is_file() else None
+
     def landmarks_table(self) -> pa.Table:
         """All readable landmark rows (PART_SCHEMA), sorted by frame and person."""
         tables = []
@@ -390,7 +396,18 @@ class Session:
         """Rebuild the tracked frames from the landmark rows (input of ``analyze_run``)."""
         from synchrony.io.landmarks import frames_from_table
 
-        return frames_from_table(self.landmarks_table(), self.regions)
+        table = self.landmarks_table()
+        frames = frames_from_table(table, self.regions)
+        events = _frame_events(table)
+        return [replace(f, frame_event=events[f.index]) if f.index in events else f
+                for f in frames]
+
+
+def _frame_events(table: pa.Table) -> dict[int, str]:
+    """``{frame_index: event}`` of the frames stored with a whole-frame event."""
+    flagged = table.filter(pc.is_valid(table.column("frame_event")))
+    return dict(zip(flagged.column("frame_index").to_pylist(),
+                    flagged.column("frame_event").to_pylist(), strict=True))
 
 
 def open_session(path: str | Path) -> Session:

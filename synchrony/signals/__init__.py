@@ -8,6 +8,8 @@
 - :mod:`~synchrony.signals.grid`: the uniform grid, resampling, low-pass, derivatives.
 - :mod:`~synchrony.signals.extract`: tracked frames -> every registered signal of both
   people (:func:`~synchrony.signals.extract.extract_signals`).
+- :mod:`~synchrony.signals.frame_events`: frames with a whole-frame event (repeated frame,
+  lighting step, camera bump) and the rule that makes them missing samples.
 """
 
 from synchrony.signals.builtin import register_builtin_signals

@@ -8,11 +8,14 @@ The signals themselves (names, units, features, compute functions) are the table
    NaN = not seen), made continuous where a feature asks for it (quaternion signs);
 2. every feature is resampled by timestamp onto the grid ``t0 + k / grid_hz``
    (:func:`synchrony.signals.grid.resample`: linear interpolation across gaps of at most
-   ``max_gap_s``; longer gaps and missing people stay NaN);
+   ``max_gap_s``; longer gaps and missing people stay NaN); frames with a whole-frame
+   event (duplicated frame, lighting step, camera bump: :mod:`synchrony.signals.frame_events`)
+   are missing samples there, not stillness;
 3. :func:`signals_from_grid`: each registered signal's compute function (zero-phase
    low-pass at ``cutoff_hz``, then differentiated, for the built-in ones);
 4. with a calibration noise floor, stretches below it become "no movement"
-   (:func:`mark_no_movement`).
+   (:func:`mark_no_movement`); :attr:`SignalSet.no_movement_fraction` says how much of each
+   signal that took.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .builtin import (
     median_shoulder_width_px,
     reliable_landmarks,
 )
+from .frame_events import FrameEvent, bump_cuts, find_frame_events, missing_frames
 from .grid import (
     DEFAULT_CUTOFF_HZ,
     DEFAULT_MAX_GAP_S,
@@ -50,11 +54,13 @@ __all__ = [
     "DEFAULT_MAX_GAP_S",
     "MIN_RELIABLE_VISIBILITY",
     "MIN_STILL_S",
+    "MOSTLY_NO_MOVEMENT",
     "MIN_VISIBILITY",
     "SignalSet",
     "extract_signals",
     "lowpass",
     "mark_no_movement",
+    "no_movement_fraction",
     "median_shoulder_width_px",
     "person_features",
     "reliable_landmarks",
@@ -65,6 +71,9 @@ __all__ = [
 
 #: A stretch below the noise floor must last this long to count as "no movement".
 MIN_STILL_S = 1.0
+#: A noise floor marking more than this fraction of a signal is reported (the baseline
+#: was probably taken while the person moved).
+MOSTLY_NO_MOVEMENT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +92,28 @@ class SignalSet:
     grid_hz: float
     values: dict[str, np.ndarray]
     detected_fraction: dict[str, dict[str, float]]
-    #: ``"A_body"`` … -> fraction of the grid marked "no movement" (below the noise floor).
+    #: ``"A_body"`` … -> fraction of the signal's known samples (finite before the noise
+    #: floor) that the floor marked "no movement"; only signals that had a floor.
     no_movement_fraction: dict[str, float] = field(default_factory=dict)
+    #: Frames with a whole-frame event, treated as missing samples (in time order).
+    frame_events: tuple[FrameEvent, ...] = ()
 
     def pair(self, signal: str) -> tuple[np.ndarray, np.ndarray]:
         """Return the (A, B) series of one signal."""
         return self.values[f"A_{signal}"], self.values[f"B_{signal}"]
+
+    def no_movement(self, signal: str) -> dict[str, float]:
+        """Return ``{"A": fraction, "B": fraction}`` marked "no movement" (0.0 without a floor)."""
+        return {p: self.no_movement_fraction.get(f"{p}_{signal}", 0.0) for p in PERSONS}
+
+    def mostly_no_movement(self, above: float = MOSTLY_NO_MOVEMENT) -> dict[str, dict[str, float]]:
+        """Return person -> {signal: fraction} for the signals marked more than ``above``."""
+        out: dict[str, dict[str, float]] = {}
+        for key, fraction in self.no_movement_fraction.items():
+            if fraction > above:
+                person, name = key.split("_", 1)
+                out.setdefault(person, {})[name] = fraction
+        return out
 
 
 def person_features(frames: Sequence[TrackedFrame], person: int) -> dict[str, np.ndarray]:
@@ -161,20 +186,44 @@ def extract_signals(
     still: dict[str, float] = {}
     features = [person_features(frames, i) for i in range(len(PERSONS))]
     landmarks = reliable_landmarks(features)
+    events = find_frame_events(frames)
+    missing = missing_frames(frames, events)
+    cut = bump_cuts(frames, events, missing, t_grid)
     for person, raw in zip(PERSONS, features, strict=True):
         detected[person] = _detected(raw)
-        grid = {k: resample(t_src, v, t_grid, max_gap_s) for k, v in raw.items()}
+        grid = {k: _cut(resample(t_src[~missing], v[~missing], t_grid, max_gap_s), cut)
+                for k, v in raw.items()}
         scale = (body_scale_px or {}).get(person) or median_shoulder_width_px(raw)
         for name, series in signals_from_grid(grid, grid_hz=grid_hz, scale_px=scale,
                                               cutoff_hz=cutoff_hz,
                                               landmarks=landmarks).items():
+            series = _cut(series, cut)  # central differences reach across a cut sample
             floor = (noise_floor or {}).get(person, {}).get(name)
             key = f"{person}_{name}"
             values[key] = mark_no_movement(series, floor, grid_hz) if floor else series
             if floor:
-                still[key] = float(np.mean(np.isnan(values[key]) & np.isfinite(series)))
+                still[key] = no_movement_fraction(series, values[key])
     return SignalSet(time_s=t_grid, grid_hz=float(grid_hz), values=values,
-                     detected_fraction=detected, no_movement_fraction=still)
+                     detected_fraction=detected, no_movement_fraction=still,
+                     frame_events=tuple(events))
+
+
+def _cut(values: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """``values`` with the grid samples in ``cut`` set to NaN (in place; returned)."""
+    values[cut] = np.nan
+    return values
+
+
+def no_movement_fraction(before: np.ndarray, after: np.ndarray) -> float:
+    """Fraction of the known samples of ``before`` that are NaN in ``after`` (0.0 if none known).
+
+    ``before`` is a signal, ``after`` the same signal through :func:`mark_no_movement`: the
+    result is the share of the signal the noise floor marked as "no movement", counted
+    over the samples where the person was seen (not over the whole grid).
+    """
+    known = np.isfinite(before)
+    n_known = int(known.sum())
+    return float(np.sum(known & np.isnan(after)) / n_known) if n_known else 0.0
 
 
 def mark_no_movement(x: np.ndarray, floor: float, grid_hz: float,

@@ -51,7 +51,7 @@ def resample(t_src: np.ndarray, values: np.ndarray, t_grid: np.ndarray,
     coincides with a valid sample); otherwise NaN.
     """
     vals = np.asarray(values, dtype=np.float64)
-    flat = vals.reshape(len(t_src), -1)
+    flat = vals.reshape(len(t_src), math.prod(vals.shape[1:]))  # also for 0 samples
     out = np.full((len(t_grid), flat.shape[1]), np.nan)
     for j in range(flat.shape[1]):
         ok = np.isfinite(flat[:, j])

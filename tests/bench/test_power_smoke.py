@@ -84,8 +84,10 @@ def test_power_command_writes_its_tables(tmp_path: Path) -> None:
                        "--out", str(out)])
     assert code == 0
     pairs = pd.read_csv(out / "pairs.csv")
-    # (2 movement + 1 AR(1) + 1 sinusoid nulls + 1 coupled) x (2 schemes + the t reading)
-    assert len(pairs) == 3 * (2 + 1 + 1 + 1)
+    # (2 movement + 1 AR(1) + 1 sinusoid nulls + 1 coupled) x 2 schemes x (permutation, t)
+    assert len(pairs) == 4 * (2 + 1 + 1 + 1)
+    assert set(pairs["scheme"]) == {"circular_shift", "circular_shift_t", "segment_shuffle",
+                                    "segment_shuffle_t"}
     rates = pd.read_csv(out / "rates.csv")
     assert set(rates["statistic"]) == set(STATISTICS)
     lags = pd.read_csv(out / "lag_errors.csv")

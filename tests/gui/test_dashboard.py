@@ -55,7 +55,7 @@ def test_file_source_draws_traces_heatmap_and_gauge(qtbot, window: MainWindow,
     assert window.video.image.image is not None
     words = child(window, QtWidgets.QLabel, "gaugeWords").text()
     assert re.fullmatch(r"B follows A by 0\.(3\d|4\d|50) s", words), words
-    assert "peak r" in child(window, QtWidgets.QLabel, "gaugeValue").text()
+    assert "synchrony r" in child(window, QtWidgets.QLabel, "gaugeValue").text()
     assert "fps" in child(window, QtWidgets.QLabel, "statProcessedFps").text()
     assert not window.banner.isVisible()
 

@@ -56,7 +56,7 @@ def test_independent_pair_is_not_called_synchronous(results: dict, signal: str) 
 
 def test_summary_contract_and_files(results: dict) -> None:
     summary, folder = results["a_leads_0.5"]
-    assert summary["schema"] == "synchrony.summary/1"
+    assert summary["schema"] == "synchrony.summary/2"
     assert set(summary["source"]) >= {"path", "fps", "n_frames", "duration_s"}
     assert summary["source"]["n_frames"] == 600
     assert summary["source"]["fps"] == pytest.approx(25.0, rel=1e-3)

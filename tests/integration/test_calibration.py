@@ -8,10 +8,14 @@ pixels where they were visible), their placement and the lag.
 - Still clip: for 3 s nobody moves (baseline); then A moves and B stays frozen (the
   generator cannot hold one person still, so B's part of the frame is frozen here, with
   fresh sensor noise in every frame).
+- The off-centre clip has no still stretch at all: a calibration of it must not wipe out
+  ``analyze`` (issue 10: its baseline used to mark 98 % of every signal as no movement).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -195,8 +199,11 @@ def still_case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Pa
     profile = folder / "profile.json"
     run_cli("calibrate", str(clip), "--out", str(profile), "--baseline-s", str(STILL_S))
     out = folder / "out"
-    analyze(clip, out, "--calibration", str(profile), "--surrogates", "20",
-            "--window-s", "3", "--step-s", "0.5", "--max-lag-s", "1")
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        analyze(clip, out, "--calibration", str(profile), "--surrogates", "20",
+                "--window-s", "3", "--step-s", "0.5", "--max-lag-s", "1")
+    (folder / "analyze.stderr").write_text(stderr.getvalue())
     return clip, truth, profile, out
 
 
@@ -223,6 +230,11 @@ def test_still_baseline_gives_small_positive_noise_floors(
     assert profile.people["A"].noise_floor["body"] < 1.0
     assert profile.baseline["duration_s"] == pytest.approx(STILL_S, abs=0.05)
     assert profile.baseline["warnings"] == []
+    # found by the still-stretch search: the frozen first seconds, usable for both
+    assert profile.baseline["chosen"] == "stillest"
+    assert profile.baseline["start_s"] <= 0.5
+    assert profile.baseline["usable"] == {"A": True, "B": True}
+    assert set(profile.noise_floor()) == {"A", "B"}
 
 
 def test_still_person_is_marked_as_no_movement(
@@ -240,3 +252,74 @@ def test_still_person_is_marked_as_no_movement(
     for name, block in summary["signals"].items():
         assert block["leader"] == "none", name
         assert block["mean_abs_peak_r"] is None, name  # no window had enough of B
+
+
+def test_still_floor_marking_most_of_a_signal_is_reported(
+        still_case: tuple[Path, dict, Path, Path]) -> None:
+    """A real floor (still baseline) marks frozen B: summary value and a stderr warning."""
+    _, _, _, out = still_case
+    summary = json.loads((out / "summary.json").read_text())
+    for name, block in summary["signals"].items():
+        fraction = block["no_movement_fraction"]
+        print(name, fraction)
+        assert fraction["B"] > 0.5, name
+    assert summary["signals"]["head"]["no_movement_fraction"]["A"] < 0.5  # A moves
+    stderr = (out.parent / "analyze.stderr").read_text()
+    assert "warning: the calibration noise floor marks most of person B's signals" in stderr
+    assert any("B's head stayed below the calibration noise floor" in w
+               for w in summary["warnings"])
+
+
+# --------------------------------------------------------------------------- no still stretch
+
+
+def test_baseline_named_while_people_move_is_flagged(
+        off_centre: tuple[Path, dict, Path], tmp_path: Path) -> None:
+    """``--baseline 0:5`` on the moving clip: both flagged, the same as the rule on reading."""
+    clip = off_centre[0]
+    profile_path = tmp_path / "named.json"
+    run_cli("calibrate", str(clip), "--out", str(profile_path), "--baseline", "0:5")
+    profile = load_profile(profile_path)
+    block = profile.baseline
+    print(block["usable"], block["unusable_reason"])
+    assert block["chosen"] == "named"
+    assert block["start_s"] == pytest.approx(0.0, abs=0.05)
+    assert block["end_s"] == pytest.approx(5.0, abs=0.05)
+    assert block["usable"] == {"A": False, "B": False}
+    assert profile.noise_floor() == {}
+    # a profile written before the flag existed: the same floors are refused on reading
+    doc = profile.to_dict()
+    for key in ("usable", "unusable_reason"):
+        del doc["baseline"][key]
+    legacy = tmp_path / "legacy.json"
+    legacy.write_text(json.dumps(doc))
+    assert set(load_profile(legacy).unusable_baselines()) == {"A", "B"}
+    assert load_profile(legacy).noise_floor() == {}
+
+
+def test_calibration_without_still_stretch_no_longer_wipes_out_analyze(
+        off_centre: tuple[Path, dict, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Done-when of issue 10: calibrate finds no still stretch, analyze keeps its synchrony."""
+    clip = off_centre[0]
+    profile_path = tmp_path / "profile.json"
+    run_cli("calibrate", str(clip), "--out", str(profile_path), "--baseline-search-s", "12")
+    err = capsys.readouterr().err
+    assert "warning: the baselines are not used as noise floors: no 3 s in which both " \
+        "people sat still" in err
+    assert "--baseline START:END" in err
+    profile = load_profile(profile_path)
+    assert profile.baseline["usable"] == {"A": False, "B": False}
+    assert profile.people["B"].body_scale is not None  # the rest is still useful
+    summary = analyze(clip, tmp_path / "out", "--calibration", str(profile_path),
+                      "--signals", "body,head", "--surrogates", "20")
+    err = capsys.readouterr().err
+    assert "no noise floor applied for person A" in err
+    assert "no noise floor applied for person B" in err
+    for name in ("body", "head"):
+        block = summary["signals"][name]
+        assert block["no_movement_fraction"] == {"A": 0.0, "B": 0.0}
+        assert block["n_windows"] > 0
+        assert block["mean_abs_peak_r"] is not None
+        rows = (tmp_path / "out" / f"wcc_{name}.csv").read_text().splitlines()
+        assert len(rows) > 10

@@ -57,7 +57,7 @@ def test_demo_into_a_non_empty_folder_needs_overwrite(
 def test_summary_lines_one_per_signal_then_warnings_then_where() -> None:
     summary = {
         "signals": {
-            "head": {"n_windows": 51, "mean_abs_peak_r": 0.734, "median_peak_lag_s": 0.45,
+            "head": {"n_windows": 51, "strength": 0.944, "median_peak_lag_s": 0.45,
                      "lag_s": 0.5,
                      "surrogate": {"p": 0.00498}, "who_leads": "B follows A by 0.50 s"},
             "face": {"n_windows": 0, "who_leads": "not computed: too short"},
@@ -65,7 +65,7 @@ def test_summary_lines_one_per_signal_then_warnings_then_where() -> None:
         "warnings": ["person B was found in 40 % of frames"],
     }
     assert summary_lines(summary, Path("out")) == [
-        "  head: mean |peak r| 0.73, lag +0.50 s, p = 0.005: B follows A by 0.50 s",
+        "  head: strength 0.94 z, lag +0.50 s, p = 0.005: B follows A by 0.50 s",
         "  face: not computed: too short",
         "warning: person B was found in 40 % of frames",
         "results in out",

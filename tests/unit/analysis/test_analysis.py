@@ -18,6 +18,7 @@ from synchrony.analysis.pair import (
 )
 from synchrony.batch.analyze import analyze_run
 from synchrony.capture.video import TrackingRun
+from synchrony.engine.lag_profile import profile_peak_z
 from synchrony.engine.wcc import mean_abs_peak_r, window_abs_max
 from synchrony.errors import InputError
 from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
@@ -110,7 +111,11 @@ def test_analyze_run_writes_everything_from_frames(tmp_path: Path) -> None:
     assert summary["signals"]["head"]["median_peak_lag_s"] == pytest.approx(0.4, abs=0.1)
     names = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"summary.json", "wcc_body.csv", "wcc_head.csv", "signals.csv",
-            "landmarks.parquet"} <= names
+            "landmarks.parquet", "timeline.csv", "timeline.parquet", "episodes.csv"} <= names
+    test = summary["signals"]["body"]["surrogate"]
+    assert test["p_reading"] == "t_prediction"
+    assert test["n_effective"] == pytest.approx(2.0)  # (20 - 2 x 5) / 7 -> at least 2
+    assert any("short for the surrogate test" in w for w in summary["warnings"])
     assert not list(tmp_path.glob(".out.*"))  # no temporary directory left behind
 
 
@@ -156,9 +161,11 @@ def test_session_lag_is_not_pulled_toward_zero_by_rhythm(lag_s: float) -> None:
 
     a = movement(t, 1) + 0.3 * rng.standard_normal(t.size)
     b = 0.8 * movement(t - lag_s, 1) + 0.6 * driver(t, 9) + 0.3 * rng.standard_normal(t.size)
-    s = analyze_pair(a, b, fs_hz=fs, signal="body", params=PARAMS).summary
+    result = analyze_pair(a, b, fs_hz=fs, signal="body", params=PARAMS)
+    s = result.summary
     assert s["lag_s"] == pytest.approx(lag_s, abs=0.1)
     assert s["leader"] == ("A" if lag_s > 0 else "B")
-    assert s["strength"] == s["mean_abs_peak_r"]
-    assert s["strength_statistic"] == "mean_abs_peak_r"
+    assert s["strength_statistic"] == "profile_peak_z"
+    assert s["strength"] == pytest.approx(profile_peak_z(result.wcc.r))
+    assert s["strength"] == pytest.approx(result.primary.statistic)
     assert "lag profile" in s["lag_estimator"]

@@ -1,4 +1,4 @@
-"""Episodes: synchrony, rupture and repair stretches from per-window peak |r|."""
+"""Episodes: synchrony, rupture and repair stretches from the synchrony timeline."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import pytest
 from synchrony.analysis.episodes import (
     CSV_HEADER,
     EpisodeRules,
-    SignalTimeline,
     analysis_episodes,
     find_episodes,
-    window_null_threshold,
+    step_boundary,
 )
-from synchrony.analysis.pair import AnalysisParameters, analyze_signals, window_abs_max
-from synchrony.engine.wcc import windowed_xcorr
+from synchrony.analysis.pair import AnalysisParameters, analyze_signals
+from synchrony.analysis.timeline import Timeline
 from synchrony.io.episode_files import read_episode_report, write_episode_files
 from synchrony.signals.extract import extract_signals
 from tests.fixtures.sessions import smooth_driver, synthetic_frames
@@ -26,64 +25,78 @@ STEP_S = 0.5
 WINDOW_S = 5.0
 
 
-def timeline(r: np.ndarray, threshold: float = 0.6) -> SignalTimeline:
-    """Windows every 0.5 s, centred at 2.5 s + k * 0.5 s."""
-    centre = WINDOW_S / 2 + STEP_S * np.arange(len(r))
-    return SignalTimeline("body", WINDOW_S, STEP_S, centre, np.asarray(r, float),
-                          np.asarray(r, float), np.zeros(len(r)), threshold)
+def timeline(states: list[str], window_r: np.ndarray | None = None,
+             horizon_s: float = 15.0) -> Timeline:
+    """Windows every 0.5 s starting at 0 (centres at 2.5 s + k * 0.5 s)."""
+    n = len(states)
+    start = STEP_S * np.arange(n)
+    strength = np.array([0.9 if s == "in_sync" else 0.2 if s == "not_in_sync" else np.nan
+                         for s in states])
+    r = np.tanh(strength) if window_r is None else window_r
+    return Timeline("body", start, start + WINDOW_S, strength, np.full(n, 0.5),
+                    np.full(n, 0.4), np.array(states), r, horizon_s)
 
 
-def series(*stretches: tuple[float, int], seed: int = 0) -> np.ndarray:
-    """Concatenated stretches of (level, n_windows) with a little noise."""
-    rng = np.random.default_rng(seed)
-    r = np.concatenate([np.full(n, level) for level, n in stretches])
-    return np.clip(r + rng.normal(0, 0.03, r.size), 0, 1)
+def run(*stretches: tuple[str, int]) -> list[str]:
+    return [state for state, n in stretches for _ in range(n)]
 
 
 def test_coupled_independent_coupled_gives_one_rupture_and_one_repair() -> None:
-    tl = timeline(series((0.9, 40), (0.3, 30), (0.9, 40)))
+    tl = timeline(run(("in_sync", 40), ("not_in_sync", 30), ("in_sync", 40)))
     episodes = find_episodes(tl)
     assert [e.kind for e in episodes] == ["synchrony", "rupture", "repair"]
     sync, rupture, repair = episodes
-    # windows 40-69 are low: the rupture spans their slots (centre -/+ half a step)
-    assert rupture.start_s == pytest.approx(tl.centre_s[40] - STEP_S / 2, abs=STEP_S)
-    assert rupture.end_s == pytest.approx(tl.centre_s[69] + STEP_S / 2, abs=STEP_S)
-    assert repair.start_s == pytest.approx(tl.centre_s[70] - STEP_S / 2, abs=STEP_S)
+    # the step fit puts each boundary between windows 39|40 and 69|70
+    assert rupture.start_s == pytest.approx(0.5 * (tl.centre_s[39] + tl.centre_s[40]))
+    assert rupture.end_s == pytest.approx(0.5 * (tl.centre_s[69] + tl.centre_s[70]))
+    assert repair.start_s == rupture.end_s
     assert repair.end_s == pytest.approx(tl.centre_s[-1] + STEP_S / 2)
     assert sync.start_s == pytest.approx(tl.centre_s[0] - STEP_S / 2)
     assert rupture.n_windows == 30
-    assert rupture.strength == pytest.approx(0.3, abs=0.02)
-    assert repair.strength == pytest.approx(0.9, abs=0.02)
+    assert rupture.strength == pytest.approx(0.2)
+    assert repair.strength == pytest.approx(0.9)
+    assert [e.confidence for e in episodes] == [1.0, 1.0, 1.0]
+
+
+def test_boundaries_follow_the_unsmoothed_windows_not_the_smoothed_states() -> None:
+    """The smoothed state turns late; the step fit on window r finds the true change."""
+    states = run(("in_sync", 50), ("not_in_sync", 50))
+    r = np.r_[np.full(40, 0.7), np.full(60, 0.05)] + np.random.default_rng(1).normal(0, .05, 100)
+    (sync, rupture) = find_episodes(timeline(states, r))
+    tl = timeline(states, r)
+    assert rupture.start_s == pytest.approx(0.5 * (tl.centre_s[39] + tl.centre_s[40]))
+    assert sync.end_s == rupture.start_s
+    unrefined = find_episodes(timeline(states, r), EpisodeRules(refine=False))[1]
+    assert unrefined.start_s == pytest.approx(tl.centre_s[50] - STEP_S / 2)
+
+
+def test_step_boundary_known_answer() -> None:
+    y = np.array([1.0, 1.1, 0.9, 1.0, 0.0, 0.1, np.nan, -0.1, 0.0])
+    assert step_boundary(y, 0, len(y)) == 4
+    assert step_boundary(y, 2, 9) == 4
+    assert step_boundary(np.array([1.0, np.nan, 0.0]), 0, 3) is None
 
 
 def test_short_dips_and_peaks_are_absorbed() -> None:
-    # a 2-window dip inside coupling, a 5-window peak inside independence (< 6 = 3 s / 0.5 s)
-    tl = timeline(series((0.9, 20), (0.3, 2), (0.9, 20), (0.3, 12), (0.9, 5), (0.3, 12)))
-    assert [e.kind for e in find_episodes(tl)] == ["synchrony", "rupture"]
-    assert EpisodeRules().sustain_windows(STEP_S) == 6
-    assert EpisodeRules().sustain_windows(1.0) == 3
+    # sustain = max(3, ceil(5 s / 0.5 s)) = 10 windows
+    tl = timeline(run(("in_sync", 20), ("not_in_sync", 4), ("in_sync", 20),
+                      ("not_in_sync", 15), ("in_sync", 9), ("not_in_sync", 15)))
+    episodes = find_episodes(tl)
+    assert [e.kind for e in episodes] == ["synchrony", "rupture"]
+    assert episodes[0].confidence == pytest.approx(40 / 44)
+    assert EpisodeRules().sustain_windows(STEP_S) == 10
+    assert EpisodeRules().sustain_windows(1.0) == 5
 
 
-def test_rupture_needs_coupling_before_it_and_no_gap() -> None:
-    assert [e.kind for e in find_episodes(timeline(series((0.3, 20), (0.9, 20))))] == \
-        ["synchrony"]
-    r = series((0.9, 20), (0.3, 20))
-    r[20:24] = np.nan  # no data between the coupled and the independent stretch
-    assert [e.kind for e in find_episodes(timeline(r))] == ["synchrony"]
-    assert find_episodes(timeline(r, threshold=np.nan)) == []
-
-
-def test_threshold_is_exceeded_by_about_5_percent_of_independent_windows() -> None:
-    fs_hz = 20.0
-    t = np.arange(int(300 * fs_hz)) / fs_hz
-    a, b = smooth_driver(t, 1), smooth_driver(t, 2)
-    params = AnalysisParameters(window_s=WINDOW_S, step_s=STEP_S, max_lag_s=2.0)
-    threshold = window_null_threshold(a, b, fs_hz=fs_hz, params=params)
-    r = window_abs_max(windowed_xcorr(a, b, fs_hz=fs_hz, window_s=WINDOW_S, step_s=STEP_S,
-                                      max_lag_s=2.0).r)
-    assert 0.3 < threshold < 1.0
-    assert 0.0 < np.mean(r >= threshold) < 0.15
-    assert np.isnan(window_null_threshold(a[:10], b[:10], fs_hz=fs_hz, params=params))
+def test_missing_windows_end_an_episode() -> None:
+    """A rupture needs coupling directly before it: unknown windows in between break it."""
+    assert [e.kind for e in find_episodes(timeline(run(("not_in_sync", 20),
+                                                       ("in_sync", 20))))] == ["synchrony"]
+    states = run(("in_sync", 20), ("unknown", 4), ("not_in_sync", 20))
+    (only,) = find_episodes(timeline(states))
+    assert only.kind == "synchrony"
+    assert only.end_s == pytest.approx(timeline(states).centre_s[19] + STEP_S / 2)
+    assert find_episodes(timeline(run(("unknown", 30)))) == []
 
 
 def test_end_to_end_coupled_independent_coupled_frames(tmp_path: Path) -> None:
@@ -101,18 +114,31 @@ def test_end_to_end_coupled_independent_coupled_frames(tmp_path: Path) -> None:
     repairs = [e for e in report.episodes if e.kind == "repair"]
     assert len(ruptures) == 1
     assert len(repairs) == 1
-    # a window sees the change up to half a window before its centre
-    assert ruptures[0].start_s == pytest.approx(20.0, abs=WINDOW_S / 2)
-    assert repairs[0].start_s == pytest.approx(40.0, abs=WINDOW_S / 2)
-    assert ruptures[0].strength < report.timelines["body"].threshold_r < repairs[0].strength
+    assert ruptures[0].start_s == pytest.approx(20.0, abs=3.0)
+    assert repairs[0].start_s == pytest.approx(40.0, abs=3.0)
+    assert ruptures[0].strength < repairs[0].strength
 
     write_episode_files(tmp_path, report)
     back = read_episode_report(tmp_path / "episodes.json")
+    assert back is not None
     assert back.episodes == report.episodes
-    np.testing.assert_array_equal(back.timelines["body"].peak_abs_r,
-                                  report.timelines["body"].peak_abs_r)
+    for name in ("strength", "lag_s", "chance_level", "window_r"):
+        np.testing.assert_array_equal(getattr(back.timelines["body"], name),
+                                      getattr(report.timelines["body"], name))
+    np.testing.assert_array_equal(back.timelines["body"].state, report.timelines["body"].state)
     with (tmp_path / "episodes.csv").open() as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == CSV_HEADER
     assert [row[1] for row in rows[1:]] == [e.kind for e in report.episodes]
     assert float(rows[2][2]) == pytest.approx(ruptures[0].start_s)
+    with (tmp_path / "timeline.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == ("signal", "window_start_s", "window_end_s", "strength", "lag_s",
+                              "chance_level", "state")
+    assert len(rows) - 1 == len(report.timelines["body"].state)
+
+
+def test_older_episode_files_are_recomputed_not_misread(tmp_path: Path) -> None:
+    path = tmp_path / "episodes.json"
+    path.write_text('{"schema": "synchrony.episodes/1", "signals": {}, "episodes": []}')
+    assert read_episode_report(path) is None

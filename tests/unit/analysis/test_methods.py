@@ -222,7 +222,7 @@ def test_wcc_compatibility_properties_match_its_result() -> None:
     np.testing.assert_array_equal(analysis.wcc.window_start_s, wcc.window_start_s)
     np.testing.assert_allclose(wcc.window_end_s - wcc.window_start_s, PARAMS.window_s)
     assert analysis.surrogate is wcc.surrogate
-    assert analysis.summary["mean_abs_peak_r"] == pytest.approx(wcc.statistic, abs=1e-15)
+    assert analysis.summary["strength"] == pytest.approx(wcc.statistic, abs=1e-15)
 
 
 # --------------------------------------------------------------------------- registry

@@ -12,10 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synchrony.calibration.baseline import MOVING_HEAD_LEVEL, baseline_from_frames
+from synchrony.calibration.baseline import baseline_from_frames
 from synchrony.calibration.camera import camera_report
 from synchrony.calibration.detect import Detection, face_detection, pose_detection, strips
-from synchrony.calibration.estimate import group_people, noise_floor, propose_regions
+from synchrony.calibration.estimate import (
+    STILL_LIMITS,
+    group_people,
+    noise_floor,
+    propose_regions,
+)
 from synchrony.calibration.profile import (
     CalibrationProfile,
     PersonCalibration,
@@ -278,8 +283,9 @@ def _still_frames(n: int = 75, jitter: float = 0.0002, a_moves: bool = False
         t = k / 25.0
         wave = np.sin(2 * np.pi * 0.8 * t) if a_moves else 0.0
         people = (person(0.25, 0.04 * wave + rng.normal(0, jitter),
-                         rot_deg=10 * wave + rng.normal(0, 0.05)),
-                  person(0.75, rng.normal(0, jitter), rot_deg=rng.normal(0, 0.05)))
+                         rot_deg=10 * wave + rng.normal(0, 0.05),
+                         motion=0.05 * abs(wave)),
+                  person(0.75, rng.normal(0, jitter), rot_deg=rng.normal(0, 0.05), motion=0.0))
         frames.append(TrackedFrame(timestamp_s=t, index=k, size_px=SIZE_PX, people=people,
                                    regions=(Region(0, 0, 0.5, 1), Region(0.5, 0, 1, 1))))
     return frames
@@ -291,18 +297,22 @@ def test_baseline_of_still_people_gives_small_positive_floors() -> None:
         floors = base.noise_floor[p]
         assert all(v is not None and v > 0 for v in floors.values()), floors
         assert floors["body"] < 0.05  # body widths/s
-        assert floors["head"] < MOVING_HEAD_LEVEL / 2  # deg/s
+        assert floors["head"] < STILL_LIMITS["head"] / 2  # deg/s
         assert floors["head"] < 1.0  # deg/s
         # the fixture's shoulders are 0.16 of the frame width apart
         assert base.body_scale[p] == pytest.approx(0.16, abs=0.005)
     assert base.warnings == []
+    assert base.usable == {"A": True, "B": True}
     assert base.as_dict()["n_frames"] == 75
+    assert base.as_dict()["usable"] == {"A": True, "B": True}
 
 
 def test_baseline_warns_when_someone_moves_or_is_missing() -> None:
     moving = baseline_from_frames(_still_frames(a_moves=True))
-    assert moving.noise_floor["A"]["head"] > MOVING_HEAD_LEVEL
-    assert any("person A seems to move" in w for w in moving.warnings)
+    assert moving.noise_floor["A"]["head"] > STILL_LIMITS["head"]
+    assert moving.usable == {"A": False, "B": True}
+    assert any("person A's baseline is not used as a noise floor: moved during the "
+               "baseline (head noise floor" in w for w in moving.warnings)
     frames = [TrackedFrame(timestamp_s=f.timestamp_s, index=f.index, size_px=f.size_px,
                            people=(f.people[0], PersonObservation()), regions=f.regions)
               for f in _still_frames()]

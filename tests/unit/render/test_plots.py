@@ -138,7 +138,7 @@ def test_lag_axes_say_which_side_means_which_leader(synchronous):
 def test_heatmap_caption_summarises_the_analysis(synchronous):
     analysis, _ = synchronous
     caption = plots.wcc_heatmap_figure(analysis).axes[0].get_title(loc="left")
-    assert "mean |peak r| = " in caption
+    assert f"strength = {analysis.summary['strength']:.2f} z (lag-profile peak)" in caption
     lag_s = analysis.summary["lag_s"]
     assert lag_s == pytest.approx(0.40, abs=0.03)  # the session lag (lag profile's peak)
     assert f"lag = {lag_s:+.2f} s (median window peak +0.40 s)" in caption

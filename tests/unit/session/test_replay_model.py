@@ -62,18 +62,21 @@ def test_picture_without_video_is_skeletons_on_grey(plain: ReplayModel) -> None:
 def test_timeline_and_episodes_per_signal(plain: ReplayModel) -> None:
     body = plain.timeline("body")
     assert body is not None
-    assert np.isfinite(body.threshold_r)
-    assert np.isfinite(body.peak_abs_r).sum() > 10
+    assert np.isfinite(body.chance_level).sum() > 10
+    assert np.isfinite(body.strength).sum() > 10
     episodes = plain.episodes("body")
     assert episodes
     assert all(e.signal == "body" for e in episodes)
     assert [e.start_s for e in episodes] == sorted(e.start_s for e in episodes)
     motion = plain.timeline("motion")
     assert motion is not None
-    assert not np.array_equal(motion.peak_abs_r, body.peak_abs_r, equal_nan=True)
+    assert not np.array_equal(motion.strength, body.strength, equal_nan=True)
     words = plain.describe("body", 15.0)
-    assert words.startswith("body: |r| ")
+    assert words.startswith("body: strength ")
     assert "chance" in words
+    k = body.window_at(15.0)
+    assert k is not None
+    assert ("not above chance" in words) == (body.state[k] == "not_in_sync")
     with pytest.raises(ValueError, match="signal must be one of"):
         plain.timeline("voice")
 

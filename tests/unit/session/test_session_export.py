@@ -73,9 +73,9 @@ def test_elan_file_holds_episodes_and_markers_in_milliseconds(tmp_path: Path) ->
     got = [(slots[a.get("TIME_SLOT_REF1")], slots[a.get("TIME_SLOT_REF2")],
             a.findtext("ANNOTATION_VALUE"))
            for a in tiers["episodes body"].iter("ALIGNABLE_ANNOTATION")]
-    assert got == [(2250, 18250, "synchrony (mean |peak r| 0.97)"),
-                   (18250, 41000, "rupture (mean |peak r| 0.41)"),
-                   (41000, 55251, "repair (mean |peak r| 0.95)")]
+    assert got == [(2250, 18250, "synchrony (strength 0.97 z)"),
+                   (18250, 41000, "rupture (strength 0.41 z)"),
+                   (41000, 55251, "repair (strength 0.95 z)")]
     marker = next(tiers["markers"].iter("ALIGNABLE_ANNOTATION"))
     assert slots[marker.get("TIME_SLOT_REF1")] == 30000
     assert marker.findtext("ANNOTATION_VALUE") == "switch"
