@@ -5,7 +5,7 @@ the modules to mutate and the fast unit tests to run) into a scratch folder
 (``build/mutation`` by default, ignored by git), runs ``mutmut run`` there and prints the
 count of mutants per status and the kill rate. The mutants mutmut cannot tell apart from
 the original (``EQUIVALENT`` below: no behaviour change, or only an error message) are
-counted apart: the score is killed / (mutants - equivalent).
+counted apart: the score is (killed + timeout) / (mutants - equivalent).
 
 Usage::
 
@@ -33,7 +33,116 @@ COPIED = ("synchrony", "tests", "pyproject.toml")
 #: mutants that behave exactly like the original code, with the reason (docs/validation.md).
 #: Names are mutmut's (module, function, mutation number); an entry that no longer names a
 #: surviving mutant is reported as stale.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    # the dtype= of an asarray/array call dropped or None: every caller passes float arrays
+    # (fisher_z converts again), so nothing changes
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_3": "dtype",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_5": "dtype",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_4": "dtype",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_6": "dtype",
+    "synchrony.analysis.timeline.x_lag_band__mutmut_3": "dtype",
+    "synchrony.analysis.timeline.x_lag_band__mutmut_5": "dtype",
+    "synchrony.analysis.timeline.x_chance_levels__mutmut_3": "dtype",
+    "synchrony.analysis.timeline.x_chance_levels__mutmut_5": "dtype",
+    "synchrony.analysis.timeline.x_r_at_lag__mutmut_3": "dtype",
+    "synchrony.analysis.timeline.x_r_at_lag__mutmut_5": "dtype",
+    "synchrony.analysis.timeline.x_build_timeline__mutmut_64": "dtype",
+    "synchrony.analysis.timeline.x_build_timeline__mutmut_66": "dtype",
+    "synchrony.engine.lag_profile.x_lag_profile__mutmut_4": "dtype",
+    "synchrony.engine.lag_profile.x_lag_profile__mutmut_6": "dtype",
+    "synchrony.engine.lag_profile.x_local_lag_profiles__mutmut_8": "dtype",
+    "synchrony.engine.lag_profile.x_local_lag_profiles__mutmut_10": "dtype",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_3": "dtype",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_5": "dtype",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_8": "dtype",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_10": "dtype",
+    # np.errstate arguments: no division by zero or invalid operation can happen there
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_63": "errstate",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_64": "errstate",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_65": "errstate",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_66": "errstate",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_77": "errstate",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_79": "errstate",
+    # step_boundary's sum of squares: a change to the q (sum of y^2) terms adds the same
+    # constant to every candidate split, so the argmin is unchanged
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_21": "sse_const",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_28": "sse_const",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_40": "sse_const",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_43": "sse_const",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_50": "sse_const",
+    # step_boundary on an empty range: the fallback totals are never used
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_34": "empty_seg",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_39": "empty_seg",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_44": "empty_seg",
+    # step_boundary: np.maximum(n, 2) where only splits with >= 2 values per side count
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_80": "min2",
+    "synchrony.analysis.episodes.x_step_boundary__mutmut_88": "min2",
+    # zip(strict=...) changed where the two sequences have the lengths the code expects
+    "synchrony.analysis.episodes.x__runs__mutmut_18": "zip",
+    "synchrony.analysis.episodes.x__runs__mutmut_21": "zip",
+    "synchrony.analysis.episodes.x__runs__mutmut_22": "zip",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_10": "zip",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_13": "zip",
+    # _boundaries' 'k > 0' else branch: unreachable (a boundary index is always >= 1)
+    "synchrony.analysis.episodes.x__boundaries__mutmut_49": "k_else",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_56": "k_else",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_58": "k_else",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_59": "k_else",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_60": "k_else",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_61": "k_else",
+    "synchrony.analysis.episodes.x__boundaries__mutmut_62": "k_else",
+    # find_episodes: the tag of a not-in-sync stretch not following sync is only compared with
+    # 'rupture' (any other value, or None, behaves the same)
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_71": "low_tag",
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_72": "low_tag",
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_73": "low_tag",
+    # find_episodes: n is only compared with 0; an empty timeline gives [] either way
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_3": "n_unused",
+    # find_episodes: the default for a state outside STATES, which a Timeline never holds
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_10": "codes",
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_12": "codes",
+    # None instead of NaN in an array that is converted to float (None -> NaN)
+    "synchrony.analysis.episodes.xǁEpisodeReportǁfrom_json__mutmut_9": "nan_none",
+    "synchrony.analysis.timeline.x_local_strength__mutmut_13": "nan_none",
+    # lag_band: < instead of <= next to a 1e-9 tolerance
+    "synchrony.analysis.timeline.x_lag_band__mutmut_20": "band_tol",
+    # r_at_lag: the column chosen for a NaN lag is masked to NaN afterwards
+    "synchrony.analysis.timeline.x_r_at_lag__mutmut_18": "nan_lag_col",
+    # profile_peaks: the divisor/clip bounds where the offset is discarded or where a true
+    # maximum cannot reach (|offset| <= 0.5 at an interior peak)
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_92": "not_inner",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_93": "not_inner",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_107": "not_inner",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_108": "not_inner",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_110": "not_inner",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_111": "not_inner",
+    # profile_peaks: the lag step with one or two lags, where no refinement happens
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_121": "two_lags",
+    "synchrony.engine.lag_profile.x_profile_peaks__mutmut_122": "two_lags",
+    # summarise_null: prediction_p is NaN itself whenever the test is not valid
+    "synchrony.engine.surrogates.x_summarise_null__mutmut_64": "p_nan",
+    # run_method: the statistic recomputed on (a, b) instead of read from the test (the same
+    # deterministic value)
+    "synchrony.analysis.methods.x_run_method__mutmut_29": "stat_twice",
+    # only the text of an error message changes
+    "synchrony.engine.surrogates.x__block_samples__mutmut_22": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_23": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_24": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_29": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_37": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_38": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_44": "message",
+    "synchrony.engine.surrogates.x__block_samples__mutmut_45": "message",
+    "synchrony.analysis.methods.x_get_method__mutmut_3": "message",
+    # analysis_episodes: the origin of an empty grid, which has no timeline to place
+    "synchrony.analysis.episodes.x_analysis_episodes__mutmut_11": "empty_origin",
+    # find_episodes: np.mean of no finite strength is NaN either way (only numpy's warning)
+    "synchrony.analysis.episodes.x_find_episodes__mutmut_112": "warning_only",
+    # rng.choice(replace=None) is replace=False
+    "synchrony.engine.surrogates.x__circular_shift_indices__mutmut_13": "replace_none",
+    # _segment_orders: the values of a dict used as an ordered set
+    "synchrony.engine.surrogates.x__segment_orders__mutmut_17": "set_value",
+}
 
 
 def _mutmut(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,17 +186,20 @@ def report(result: dict[str, str], show: bool, workdir: Path) -> float:
     equivalent = {n for n in EQUIVALENT if result.get(n) == "survived"}
     stale = sorted(set(EQUIVALENT) - equivalent)
     total = len(result)
-    killed = counts.get("killed", 0)
+    detected = counts.get("killed", 0) + counts.get("timeout", 0)
     survived = counts.get("survived", 0) - len(equivalent)
     scored = total - len(equivalent)
-    score = killed / scored if scored else 0.0
+    score = detected / scored if scored else 0.0
     print(f"mutants: {total}")
     for status, n in sorted(counts.items()):
         print(f"  {status}: {n}")
-    print(f"equivalent (survived, no behaviour change): {len(equivalent)}")
-    print(f"score: killed {killed} / non-equivalent {scored} = {100 * score:.1f} %"
+    kinds = Counter(EQUIVALENT[n] for n in equivalent)
+    print(f"equivalent or message-only (survived, listed in EQUIVALENT): {len(equivalent)} "
+          f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})")
+    print(f"score: killed + timeout {detected} / non-equivalent {scored} = {100 * score:.1f} %"
           f" ({survived} non-equivalent survivors)")
-    for name in sorted(n for n, s in result.items() if s != "killed" and n not in equivalent):
+    for name in sorted(n for n, s in result.items()
+                       if s not in ("killed", "timeout") and n not in equivalent):
         print(f"  {result[name]}: {name}")
         if show:
             print(_mutmut(workdir, "show", name).stdout)

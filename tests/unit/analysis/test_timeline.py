@@ -24,6 +24,9 @@ from synchrony.analysis.methods import (
     MethodWindows,
     method_summary,
     register_method,
+    session_surrogate_test,
+    surrogate_block,
+    verdict,
 )
 from synchrony.analysis.pair import analyze_signals
 from synchrony.analysis.timeline import (
@@ -35,6 +38,7 @@ from synchrony.analysis.timeline import (
     local_strength,
     null_strengths,
     r_at_lag,
+    states_of,
 )
 from synchrony.engine.lag_profile import profile_peak_lag_s
 from synchrony.engine.lead import SIGN_CONVENTION
@@ -362,3 +366,93 @@ def test_without_shifts_the_chance_level_and_the_state_are_unknown() -> None:
     assert set(tl.state[empty]) == {"unknown"}
     assert np.isfinite(tl.strength[empty]).any()  # the horizon has data; the window has none
     assert "unknown" not in set(tl.state[~empty][5:-5])
+
+
+def test_hysteresis_edges() -> None:
+    strength = np.array([0.5, 0.3, 0.3, 0.5, 0.3, 0.2])
+    chance = np.full(6, 0.4)
+    exit_level = np.array([0.2, 0.3, np.nan, 0.2, 0.2, 0.2])
+    known = np.array([True, True, True, True, True, True])
+    states = states_of(strength, chance, np.full(6, 30), known, 30, exit_level=exit_level)
+    # stays while strength > exit level (0.3 is not > 0.3); a NaN exit level falls back to
+    # the chance level; at the exit level itself the state drops
+    assert list(states) == ["in_sync", "not_in_sync", "not_in_sync", "in_sync", "in_sync",
+                            "not_in_sync"]
+    known[1] = False
+    after_gap = states_of(strength, chance, np.full(6, 30), known, 30, exit_level=exit_level)
+    assert list(after_gap[:3]) == ["in_sync", "unknown", "not_in_sync"]
+    cont = states_of(strength[1:2], chance[:1], np.array([30]), np.array([True]), 30,
+                     exit_level=np.array([0.2]), previous="in_sync")
+    assert list(cont) == ["in_sync"]
+
+
+def test_verdict_at_the_edges_of_the_leader_rule() -> None:
+    test = SurrogateTest("circular_shift", 99, 0.8, 0.2, 0.1, 6.0, 0.05, np.zeros(99))
+    assert verdict(0.5, test, grid_hz=10.0)[0] == "none"  # p = 0.05 is not < 0.05
+    just = dataclasses.replace(test, p=0.0499)
+    assert verdict(0.1, just, grid_hz=10.0)[0] == "A"  # one grid sample is a lead
+    assert verdict(-0.1, just, grid_hz=10.0)[0] == "B"
+    assert verdict(0.099, just, grid_hz=10.0)[0] == "none"
+    assert verdict(0.15, just, grid_hz=5.0)[0] == "none"  # less than one sample at 5 Hz
+
+
+def test_surrogate_block_keys_and_missing_test() -> None:
+    test = SurrogateTest("segment_shuffle", 99, 0.8, 0.2, 0.1, 6.0, 0.03, np.zeros(99),
+                         p_permutation=0.01, n_effective=8.0, reading="t_prediction")
+    assert surrogate_block(test) == {
+        "method": "segment_shuffle", "n": 99, "z": 6.0, "p": 0.03, "null_mean": 0.2,
+        "null_sd": 0.1, "p_reading": "t_prediction", "n_effective": 8.0,
+        "p_permutation": 0.01}
+    empty = surrogate_block(None)
+    assert empty["n"] == 0
+    assert empty["method"] is None
+    assert all(math.isnan(empty[k]) for k in ("z", "p", "null_mean", "null_sd",  # type: ignore[arg-type]
+                                              "n_effective", "p_permutation"))
+
+
+def test_session_test_runs_only_on_usable_data() -> None:
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(600), rng.standard_normal(600)
+    p = AnalysisParameters(n_surrogates=5, seed=1)
+    stat = _sum_ab
+    ok = np.ones(3)
+    assert session_surrogate_test(a, b, fs_hz=10.0, statistic=stat, params=p,
+                                  strength=ok) is not None
+    half = a.copy()
+    half[:300] = np.nan  # usable in exactly half of the samples: not run
+    assert session_surrogate_test(half, b, fs_hz=10.0, statistic=stat, params=p,
+                                  strength=ok) is None
+    assert session_surrogate_test(a, b, fs_hz=10.0, statistic=stat, params=p,
+                                  strength=np.full(3, np.nan)) is None
+    one = session_surrogate_test(a, b, fs_hz=10.0, statistic=stat,
+                                 params=dataclasses.replace(p, n_surrogates=1), strength=ok)
+    assert one is not None
+    assert one.n == 1
+    seg = session_surrogate_test(a, b, fs_hz=10.0, statistic=stat, strength=ok,
+                                 params=dataclasses.replace(p, surrogate_method="segment_shuffle"))
+    assert seg is not None
+    assert seg.method == "segment_shuffle"
+    assert seg.n == 5  # 60 s: segments of a quarter (15 s), 5 of the 4! - 1 orders drawn
+    long_a, long_b = rng.standard_normal(2000), rng.standard_normal(2000)
+    wide = AnalysisParameters(window_s=10.0, max_lag_s=2.0, n_surrogates=100,
+                              surrogate_method="segment_shuffle")
+    segs = session_surrogate_test(long_a, long_b, fs_hz=10.0, statistic=stat, params=wide,
+                                  strength=ok)
+    assert segs is not None
+    assert segs.n == 23  # 200 s in 4 x (10 + 2) = 48 s segments: 4 of them, all 23 orders
+    again = session_surrogate_test(a, b, fs_hz=10.0, statistic=stat, params=p, strength=ok)
+    first = session_surrogate_test(a, b, fs_hz=10.0, statistic=stat, params=p, strength=ok)
+    assert again is not None
+    assert first is not None
+    np.testing.assert_array_equal(again.null, first.null)  # seeded by params.seed
+    assert first.n_effective == pytest.approx(46 / 7)
+
+
+def _sum_ab(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.nansum(a * b))
+
+
+def test_a_rupture_can_follow_a_repair() -> None:
+    states = (["in_sync"] * 12 + ["not_in_sync"] * 12) * 2 + ["in_sync"] * 12
+    kinds = [e.kind for e in find_episodes(states_timeline(states))]
+    assert kinds == ["synchrony", "rupture", "repair", "rupture", "repair"]

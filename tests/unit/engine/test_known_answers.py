@@ -333,3 +333,39 @@ def test_profile_peak_refinement_uses_both_neighbours() -> None:
     peak, lag = profile_peaks(np.array([[0.0, 0.2, 0.5, 1.0, 0.8]]), lags)
     assert peak[0] == 1.0
     assert lag[0] == pytest.approx(0.5 + 0.5 * 3 / 14)
+
+
+def test_rearrangements_defaults_and_block_limits() -> None:
+    from synchrony.engine.surrogates import rearrangements
+
+    assert len(list(rearrangements(600, fs_hz=10.0))) == 1  # circular, 30 s shifts of 60 s
+    assert len(list(rearrangements(6000, fs_hz=10.0))) == 200
+    assert len(list(rearrangements(600, fs_hz=10.0, method="segment_shuffle"))) == 1
+    # a one-sample segment is allowed; 1.5 segments are not 2
+    assert len(list(rearrangements(3, fs_hz=10.0, method="segment_shuffle", segment_s=0.1))) == 5
+    with pytest.raises(ValueError, match="at least 2 segments"):
+        list(rearrangements(15, fs_hz=10.0, method="segment_shuffle", segment_s=1.0))
+
+
+def test_wcc_statistic_defaults_to_rmea_windows() -> None:
+    from synchrony.engine.surrogates import wcc_statistic
+    from synchrony.engine.wcc import mean_abs_peak_r, windowed_xcorr
+
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal(300)
+    b = np.roll(a, 3) + rng.standard_normal(300)
+    rmea = mean_abs_peak_r(windowed_xcorr(a, b, fs_hz=10.0, window_s=4.0, step_s=2.0,
+                                          max_lag_s=1.0, windowing="rmea").r)
+    assert wcc_statistic(mean_abs_peak_r, 10.0, 4.0, 2.0, 1.0)(a, b) == pytest.approx(rmea)
+
+
+def test_profile_peaks_at_the_edges_and_with_one_lag() -> None:
+    lags = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    _, first = profile_peaks(np.array([[1.0, 0.8, 0.0, 0.0, 0.0]]), lags)
+    assert first[0] == -1.0  # at the first lag: no refinement
+    _, mid = profile_peaks(np.array([[0.0, 0.5, 1.0, 0.8, 0.0]]), lags)
+    assert mid[0] == pytest.approx(0.5 * 0.5 * (0.5 - 0.8) / (0.5 - 2.0 + 0.8))
+    peak, only = profile_peaks(np.array([[0.3]]), np.array([0.2]))
+    assert (peak[0], only[0]) == (0.3, 0.2)
+    _, flat = profile_peaks(np.array([[0.0, 1.0, 1.0, 0.0, 0.0]]), lags)
+    assert flat[0] == pytest.approx(-0.5 + 0.5 * 0.5 * (0.0 - 1.0) / (0.0 - 2.0 + 1.0))
