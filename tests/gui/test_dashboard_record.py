@@ -207,5 +207,9 @@ def test_cli_records_the_clip_while_monitoring(tmp_path: Path) -> None:
     session = open_session(out)
     assert session.ended == "clean"
     frames = session.frames()
-    assert len(frames) == session.metadata["frames_recorded"] > 10
+    meta = session.metadata
+    # how many frames 3 s hold depends on the machine's speed: every tracked frame is
+    # recorded, and every captured one is either recorded or counted as skipped
+    assert len(frames) == meta["frames_recorded"] >= 1
+    assert meta["frames_captured"] == meta["frames_recorded"] + meta["frames_dropped_by_tracker"]
     assert any(np.isfinite(f.people[0].pose_xy_norm).any() for f in frames)
