@@ -43,6 +43,10 @@ class MonitorConfig:
     record : record the session into this (new or empty) directory from the start.
     calibration : regions (tracker), roles (labels), body scale (live ``body`` signal) and
         the profile itself (stored in recordings).
+    group_readable : recordings readable by the owner's group (default: owner only).
+    lsl, lsl_prefix : publish the run's signals, timeline and frames over Lab Streaming
+        Layer (streams ``<prefix>.signals`` …, :mod:`synchrony.live.lsl`).
+    markers_lsl : LSL marker stream whose markers go into recordings.
     """
 
     source: SourceChoice | None
@@ -54,6 +58,10 @@ class MonitorConfig:
     window_size: tuple[int, int] = (1280, 800)
     record: Path | None = None
     calibration: CalibrationProfile | None = None
+    group_readable: bool = False
+    lsl: bool = False
+    lsl_prefix: str = "synchrony"
+    markers_lsl: str | None = None
 
 
 def mediapipe_tracker_factory(model_dir: Path | None, pose_variant: str) -> TrackerFactory:
@@ -81,6 +89,13 @@ def person_labels(roles: Mapping[str, str | None]) -> tuple[str, str]:
     return a, b
 
 
+def outlets_list(pipeline: LivePipeline, *, prefix: str) -> list[object]:
+    """Return the LSL outlets of a run, as a list of outputs."""
+    from synchrony.live.lsl import outlets_for
+
+    return [outlets_for(pipeline, prefix)]
+
+
 def build_window(config: MonitorConfig, tracker_factory: TrackerFactory | None = None
                  ) -> MainWindow:
     """Build the main window around a fresh session (not started, not shown).
@@ -98,10 +113,14 @@ def build_window(config: MonitorConfig, tracker_factory: TrackerFactory | None =
     pipeline = functools.partial(
         make_pipeline, labels=person_labels(roles),
         body_scale_px=profile.body_scale_px(profile.frame_size_px[0]) if profile else None)
-    session = LiveSession(factory, pipeline, regions=regions, recording_metadata={
+    extra = (functools.partial(outlets_list, prefix=config.lsl_prefix) if config.lsl
+             else None)
+    session = LiveSession(factory, pipeline, regions=regions, extra_outputs=extra,
+                          marker_stream=config.markers_lsl, recording_metadata={
         "parameters": {"pose_variant": config.pose_variant}, "regions": regions,
         "calibration": profile.to_dict() if profile else None,
-        "participants": {p: {"role": roles[p]} for p in PERSONS}})
+        "participants": {p: {"role": roles[p]} for p in PERSONS},
+        "group_readable": config.group_readable})
     window = MainWindow(session, config.parameters, config.source)
     window.resize(*config.window_size)
     return window

@@ -127,6 +127,11 @@ class LiveSession(QtCore.QObject):
         kept in every recorded session (``parameters``, ``regions``, ``calibration``,
         ``participants``).
     regions : (A, B) tracking regions (default: ``recording_metadata["regions"]`` or halves).
+    extra_outputs : builds more outputs of each run from its pipeline (e.g. the LSL outlets,
+        :func:`synchrony.live.lsl.outlets_for`); an ``InputError`` from it stops the start
+        with a message.
+    marker_stream : name of an LSL marker stream whose markers go into the recording (and
+        show as the latest message), or None.
     """
 
     messages_changed = QtCore.pyqtSignal()
@@ -137,8 +142,12 @@ class LiveSession(QtCore.QObject):
     def __init__(self, make_tracker: TrackerFactory, make_pipeline: PipelineFactory,
                  parent: QtCore.QObject | None = None,
                  recording_metadata: Mapping[str, Any] | None = None,
-                 regions: tuple[Region, Region] | None = None) -> None:
+                 regions: tuple[Region, Region] | None = None,
+                 extra_outputs: Callable[[LivePipeline], list[object]] | None = None,
+                 marker_stream: str | None = None) -> None:
         super().__init__(parent)
+        self._extra_outputs, self.marker_stream = extra_outputs, marker_stream
+        self._markers: Any = None
         self._make_tracker, self._make_pipeline = make_tracker, make_pipeline
         self.recording_metadata = dict(recording_metadata or {})
         self.regions = regions or self.recording_metadata.get("regions") or HALVES
@@ -179,10 +188,20 @@ class LiveSession(QtCore.QObject):
         bridge.record_ready.connect(self._on_record)
         bridge.finished.connect(self._on_finished)
         self._bridge = bridge
+        try:
+            extra = self._extra_outputs(self.pipeline) if self._extra_outputs else []
+        except (InputError, OSError) as exc:
+            self._set_message("outputs", "error", f"not started: {one_line(exc)}")
+            return
         self.runner = LiveRunner(open_source or source.open, self._make_tracker,
                                  regions=self.regions, pipeline=self.pipeline, mailbox=mailbox,
-                                 outputs=[bridge], description=source.describe(),
+                                 outputs=[bridge, *extra], description=source.describe(),
                                  retry=source.is_live)
+        if self.marker_stream:
+            from synchrony.live.lsl_markers import MarkerInlet
+
+            self._markers = MarkerInlet(self.marker_stream, self._on_marker,
+                                        self.runner.report).start()
         if record_to is not None:
             self.start_recording(record_to, record_parameters)
         self.runner.start()
@@ -195,6 +214,9 @@ class LiveSession(QtCore.QObject):
         Then close the recording, if any, with ``ended``.
         """
         runner, self.runner = self.runner, None
+        markers, self._markers = self._markers, None
+        if markers is not None:
+            markers.stop()
         if runner is None:
             self.stop_recording(ended)
             return
@@ -249,6 +271,12 @@ class LiveSession(QtCore.QObject):
             self._set_message("recording", "error",
                               f"recording stopped: {one_line(recording.failure)}")
         self.recording_changed.emit(False)
+
+    def _on_marker(self, text: str, lsl_time_s: float) -> None:
+        """Store an LSL marker (inlet thread) in the recording, if one is running."""
+        recording = self.recording
+        if recording is not None and not recording.closed:
+            recording.add_lsl_marker(text, lsl_time_s)
 
     def _set_message(self, key: str, level: str, text: str) -> None:
         if level:

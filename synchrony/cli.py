@@ -2,14 +2,21 @@
 
 Errors are one line on stderr: exit status 2 for bad input (``ValueError``, missing or
 unreadable files), 1 for any other failure. ``--debug`` shows the traceback instead.
+SIGTERM ends a command exactly like Ctrl-C (its clean-up runs; ``synchrony: interrupted``,
+exit 130) unless the command handles both itself (``record``, ``stream``, ``monitor``).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from synchrony import __version__, logs
 
@@ -24,6 +31,8 @@ COMMAND_MODULES = (
     "record",
     "export_video",
     "replay",
+    "study",
+    "stream",
 )
 
 SIGN_NOTE = "Lag sign: lag > 0 means A leads and B follows (B resembles A's earlier movement)."
@@ -69,8 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        return _run(args)
     except KeyboardInterrupt:
+        sys.unraisablehook = _debug_unraisable  # objects the interrupt left half-built
         print("synchrony: interrupted", file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
@@ -82,9 +92,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
         if args.debug:
             raise
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:  # a bad path given
+            print(f"synchrony {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
         print(f"synchrony {args.command}: failed: {type(exc).__name__}: {_one_line(exc)}",
               file=sys.stderr)
         return 1
+
+
+def _debug_unraisable(unraisable: Any) -> None:
+    """Log an error in a finalizer (``__del__``) at debug level instead of a traceback."""
+    logging.getLogger("synchrony").debug("after the interrupt: %s: %s in %r",
+                                         unraisable.exc_type.__name__, unraisable.exc_value,
+                                         unraisable.object)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command with SIGTERM raising KeyboardInterrupt (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return int(args.func(args) or 0)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # as SIGINT does
+    try:
+        return int(args.func(args) or 0)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

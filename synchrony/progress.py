@@ -43,7 +43,9 @@ class ProgressBar:
         if self.total:
             frac = min(1.0, self.done / self.total)
             bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-            return f"{self.label} [{bar}] {self.done}/{self.total} ({rate:.1f}/s)"
+            eta = f", ETA {_clock((self.total - self.done) / rate)}" if rate > 0 and \
+                self.done < self.total else ""
+            return f"{self.label} [{bar}] {self.done}/{self.total} ({rate:.1f}/s{eta})"
         return f"{self.label} {self.done} ({rate:.1f}/s)"
 
     def close(self) -> None:
@@ -53,3 +55,11 @@ class ProgressBar:
         elif self.total is None or self._last_decile < 10:
             self.stream.write(self._text() + "\n")
         self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    """``seconds`` as ``M:SS`` or ``H:MM:SS``."""
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -59,6 +59,12 @@ class AnalysisParameters:
     surrogate_method : ``"circular_shift"`` or ``"segment_shuffle"``.
     seed : random seed of the surrogates.
     windowing : WCC window convention, ``"rmea"`` or ``"boker"`` (formerly ``method``).
+    band_hz : (low, high) frequency band in Hz of the wavelet-coherence and phase methods.
+    recurrence_rate : target cross-recurrence rate (0-1) that sets the recurrence radius.
+    embedding_dim : embedding dimension of the cross-recurrence method (1 = no embedding).
+    embedding_delay_s : embedding delay in seconds (used when ``embedding_dim`` > 1).
+    methods : synchrony methods to run, by registered name (default WCC only); the batch
+        outputs always run WCC first (:func:`synchrony.analysis.pair.with_wcc_first`).
     """
 
     window_s: float = 5.0
@@ -68,6 +74,11 @@ class AnalysisParameters:
     surrogate_method: SurrogateMethod = "circular_shift"
     seed: int = 0
     windowing: Windowing = "rmea"
+    band_hz: tuple[float, float] = (0.1, 1.0)
+    recurrence_rate: float = 0.05
+    embedding_dim: int = 1
+    embedding_delay_s: float = 0.25
+    methods: tuple[str, ...] = ("wcc",)
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for ``summary.json`` (``wcc_method`` kept for older readers)."""
@@ -75,6 +86,9 @@ class AnalysisParameters:
             "window_s": self.window_s, "step_s": self.step_s, "max_lag_s": self.max_lag_s,
             "n_surrogates": self.n_surrogates, "surrogate_method": self.surrogate_method,
             "seed": self.seed, "wcc_method": self.windowing, "windowing": self.windowing,
+            "band_hz": list(self.band_hz), "recurrence_rate": self.recurrence_rate,
+            "embedding_dim": self.embedding_dim, "embedding_delay_s": self.embedding_delay_s,
+            "methods": list(self.methods),
             "sign_convention": SIGN_CONVENTION,
         }
 
@@ -246,8 +260,9 @@ def get_method(name: str) -> SynchronyMethod:
 
 
 def method_names() -> tuple[str, ...]:
-    """Names of the registered methods, in registration order."""
-    return tuple(_REGISTRY)
+    """Names of the registered methods: the default (WCC) first, then by registration."""
+    default = AnalysisParameters().methods[0]
+    return tuple(sorted(_REGISTRY, key=lambda name: name != default))
 
 
 # --------------------------------------------------------------------------- running
@@ -263,12 +278,26 @@ def shuffle_segment_s(span_s: float, duration_s: float) -> float:
     return max(span_s, min(max(30.0, 4 * span_s), duration_s / 4))
 
 
-def min_shift_s(params: AnalysisParameters, duration_s: float) -> float:
-    """Smallest circular shift (s): one window plus the maximum lag, at most a quarter."""
-    return min(params.window_s + params.max_lag_s, duration_s / 4)
+def reach_of(method: SynchronyMethod | None, params: AnalysisParameters) -> float:
+    """How far (s) one window's value depends on the series: window plus maximum lag.
+
+    A method whose windows see further (a wavelet's support at the lowest frequency) says so
+    with an optional ``reach_s(params) -> float``; it sets the smallest circular shift and
+    the effective number of surrogates.
+    """
+    reach = getattr(method, "reach_s", None)
+    return float(reach(params)) if reach is not None else params.window_s + params.max_lag_s
 
 
-def effective_surrogates(params: AnalysisParameters, duration_s: float) -> float:
+def min_shift_s(params: AnalysisParameters, duration_s: float,
+                reach_s: float | None = None) -> float:
+    """Smallest circular shift (s): window plus maximum lag (or ``reach_s``), <= a quarter."""
+    reach = params.window_s + params.max_lag_s if reach_s is None else reach_s
+    return min(reach, duration_s / 4)
+
+
+def effective_surrogates(params: AnalysisParameters, duration_s: float,
+                         reach_s: float | None = None) -> float:
     """Effectively independent surrogates of a session of ``duration_s`` seconds.
 
     A surrogate's statistic looks at B within one window plus the maximum lag of each A
@@ -279,16 +308,17 @@ def effective_surrogates(params: AnalysisParameters, duration_s: float) -> float
     prediction reading of the session test (:func:`synchrony.engine.surrogates.prediction_p`);
     its calibration is measured in ``docs/validation.md``.
     """
-    reach_s = params.window_s + params.max_lag_s
+    reach = params.window_s + params.max_lag_s if reach_s is None else reach_s
     usable_s = duration_s
     if params.surrogate_method == "circular_shift":
-        usable_s = duration_s - 2 * min_shift_s(params, duration_s)
-    return max(2.0, usable_s / reach_s)
+        usable_s = duration_s - 2 * min_shift_s(params, duration_s, reach)
+    return max(2.0, usable_s / reach)
 
 
 def session_surrogate_test(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
                            statistic: Statistic, params: AnalysisParameters,
-                           strength: np.ndarray) -> SurrogateTest | None:
+                           strength: np.ndarray, reach_s: float | None = None
+                           ) -> SurrogateTest | None:
     """Run the session's surrogate test of ``statistic`` (None when it is not run).
 
     Not run when ``params.n_surrogates`` is 0, when A and B are both present in at most
@@ -300,13 +330,13 @@ def session_surrogate_test(a: np.ndarray, b: np.ndarray, *, fs_hz: float,
     usable = np.isfinite(a) & np.isfinite(b)
     if params.n_surrogates <= 0 or not usable.mean() > 0.5 or not np.isfinite(strength).any():
         return None
-    span_s = params.window_s + params.max_lag_s
+    span_s = params.window_s + params.max_lag_s if reach_s is None else reach_s
     duration_s = len(a) / fs_hz
     return surrogate_test(
         a, b, fs_hz=fs_hz, statistic=statistic, method=params.surrogate_method,
-        n_surrogates=params.n_surrogates, min_shift_s=min_shift_s(params, duration_s),
+        n_surrogates=params.n_surrogates, min_shift_s=min_shift_s(params, duration_s, span_s),
         segment_s=shuffle_segment_s(span_s, duration_s), seed=params.seed,
-        n_effective=effective_surrogates(params, duration_s),
+        n_effective=effective_surrogates(params, duration_s, span_s),
     )
 
 
@@ -316,7 +346,8 @@ def run_method(method: SynchronyMethod, a: np.ndarray, b: np.ndarray, *, fs_hz: 
     windows = method.windows(a, b, fs_hz=fs_hz, params=params)
     statistic = method.statistic.build(fs_hz, params)
     test = session_surrogate_test(a, b, fs_hz=fs_hz, statistic=statistic, params=params,
-                                  strength=windows.strength)
+                                  strength=windows.strength,
+                                  reach_s=reach_of(method, params))
     value = test.observed if test is not None else float(statistic(a, b))
     result = MethodResult(method.name, signal, float(fs_hz), windows, method.statistic.name,
                           value, test, {})

@@ -3,12 +3,12 @@
 Qt-free; used by ``synchrony analyze`` (videos and sessions) and by replay.
 
 Per signal, every requested method (:mod:`synchrony.analysis.methods`, default ``"wcc"``:
-:mod:`synchrony.analysis.wcc_method`) gives its per-window strength and lag, its session
-statistic, the surrogate test of that statistic and its summary block. The first method
-requested is the *primary* one: its summary block is the signal's block in
-``summary.json`` and its test is :attr:`SignalAnalysis.surrogate`. The WCC grid, peaks and
-per-window largest |r| stay available as :attr:`SignalAnalysis.wcc`, ``.peaks`` and
-``.window_abs_max_r``.
+:mod:`synchrony.analysis.wcc_method`; also ``"wavelet"``, ``"recurrence"``, ``"phase"``)
+gives its per-window strength and lag, its session statistic, the surrogate test of that
+statistic and its summary block. The first method requested is the *primary* one: its
+summary block is the signal's block in ``summary.json`` and its test is
+:attr:`SignalAnalysis.surrogate`. The WCC grid, peaks and per-window largest |r| stay
+available as :attr:`SignalAnalysis.wcc`, ``.peaks`` and ``.window_abs_max_r``.
 Sign convention: lag > 0 means A leads and B follows.
 """
 
@@ -19,6 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# importing a method's module registers it: wavelet coherence, cross-recurrence, phase
+from synchrony.analysis import (  # noqa: F401
+    phase_method,
+    recurrence_method,
+    wavelet_method,
+)
 from synchrony.analysis.methods import (
     ALPHA,
     SURROGATE_METHODS,
@@ -46,7 +52,7 @@ DEFAULT_METHODS: tuple[str, ...] = (WCC.name,)
 __all__ = [
     "ALPHA", "DEFAULT_METHODS", "SURROGATE_METHODS", "AnalysisParameters", "SignalAnalysis",
     "analyze_pair", "analyze_signals", "not_computed_summary", "shuffle_segment_s",
-    "summarize", "too_short_reason", "window_abs_max",
+    "summarize", "too_short_reason", "window_abs_max", "with_wcc_first",
 ]
 
 
@@ -72,6 +78,12 @@ class SignalAnalysis:
     def summary(self) -> dict[str, object]:
         """The signal's ``summary.json`` block: the primary method's."""
         return self.primary.summary
+
+    @property
+    def summary_with_methods(self) -> dict[str, object]:
+        """The signal's block with ``methods.<name>``: every method's own summary block."""
+        return {**self.primary.summary,
+                "methods": {name: r.summary for name, r in self.results.items()}}
 
     @property
     def surrogate(self) -> SurrogateTest | None:
@@ -119,13 +131,22 @@ def _check_methods(methods: Sequence[str]) -> tuple[str, ...]:
     return names
 
 
+def with_wcc_first(methods: Sequence[str]) -> tuple[str, ...]:
+    """``methods`` with WCC first (added if missing): the batch outputs need its grid."""
+    return (WCC.name, *(m for m in methods if m != WCC.name))
+
+
 def analyze_pair(a: np.ndarray, b: np.ndarray, *, fs_hz: float, signal: str,
                  params: AnalysisParameters,
-                 methods: Sequence[str] = DEFAULT_METHODS) -> SignalAnalysis:
-    """Every method's windows, statistic, surrogate test and summary for one (A, B) pair."""
+                 methods: Sequence[str] | None = None) -> SignalAnalysis:
+    """Every method's windows, statistic, surrogate test and summary for one (A, B) pair.
+
+    ``methods``: registered names, in order (default ``params.methods``).
+    """
+    names = _check_methods(params.methods if methods is None else methods)
     results = {name: run_method(get_method(name), a, b, fs_hz=fs_hz, signal=signal,
                                 params=params)
-               for name in _check_methods(methods)}
+               for name in names}
     return SignalAnalysis(signal, results)
 
 
@@ -141,15 +162,15 @@ def too_short_reason(n_samples: int, fs_hz: float, params: AnalysisParameters) -
 def analyze_signals(signals: SignalSet, params: AnalysisParameters,
                     names: Sequence[str] | None = None,
                     progress: Callable[[str], None] | None = None,
-                    methods: Sequence[str] = DEFAULT_METHODS) -> dict[str, SignalAnalysis]:
+                    methods: Sequence[str] | None = None) -> dict[str, SignalAnalysis]:
     """Analyse each named signal (default: every registered one) with each named method.
 
-    The methods are checked before any is run.
+    ``methods``: registered names (default ``params.methods``); checked before any is run.
     """
     check_parameters(len(signals.time_s), fs_hz=signals.grid_hz, window_s=params.window_s,
                      step_s=params.step_s, max_lag_s=params.max_lag_s,
                      windowing=params.windowing)
-    methods = _check_methods(methods)
+    methods = _check_methods(params.methods if methods is None else methods)
     out = {}
     for name in signal_names() if names is None else names:
         if progress:

@@ -111,6 +111,6 @@ def build_summary(run: TrackingRun, signals: SignalSet, analyses: dict[str, Sign
         "source": run.source,
         "people": people,
         "parameters": parameters,
-        "signals": {name: a.summary for name, a in analyses.items()},
+        "signals": {name: a.summary_with_methods for name, a in analyses.items()},
         "warnings": warnings,
     }

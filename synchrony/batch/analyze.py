@@ -23,12 +23,14 @@ from synchrony.analysis.pair import (
     analyze_signals,
     not_computed_summary,
     too_short_reason,
+    with_wcc_first,
 )
 from synchrony.analysis.summary import build_summary, nobody_in_view
 from synchrony.capture.video import TrackingRun, track_video
 from synchrony.errors import InputError
 from synchrony.io.episode_files import write_analysis_episodes
 from synchrony.io.landmarks import landmarks_table
+from synchrony.io.method_windows import write_method_windows
 from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
 from synchrony.io.tidy import write_grid_csv, write_json, write_rows_csv, write_signals
 from synchrony.records import HALVES, PersonTracker, Region
@@ -48,10 +50,13 @@ def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
     pq.write_table(landmarks_table(run.frames), out_dir / "landmarks.parquet")
     for name, analysis in analyses.items():
         write_grid_csv(out_dir / f"wcc_{name}.csv", analysis.wcc)
+    write_method_windows(out_dir, analyses)
     if analyses:
+        from synchrony.render.method_plots import write_method_plots
         from synchrony.render.plots import write_analysis_plots
 
         write_analysis_plots(analyses, signals, out_dir)
+        write_method_plots(analyses, out_dir)
 
 
 def analyze_run(
@@ -82,7 +87,8 @@ def analyze_run(
         signals = extract_signals(run.frames, grid_hz=grid_hz, body_scale_px=body_scale_px,
                                   noise_floor=noise_floor)
         reason = too_short_reason(len(signals.time_s), signals.grid_hz, params)
-        analyses = {} if reason else analyze_signals(signals, params, signal_names)
+        analyses = {} if reason else analyze_signals(
+            signals, params, signal_names, methods=with_wcc_first(params.methods))
         summary = build_summary(run, signals, analyses, params,
                                 extra_parameters=extra_parameters, roles=roles)
         if reason:

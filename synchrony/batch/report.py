@@ -28,6 +28,12 @@ def summary_lines(summary: dict[str, Any], out: Path) -> list[str]:
         lines.append(f"{name:>6}: strength {block['strength']:.2f} z, "
                      f"lag {block.get('lag_s', block['median_peak_lag_s']):+.2f} s, "
                      f"p = {block['surrogate']['p']:.3f}: {block['who_leads']}")
+        for method, other in (block.get("methods") or {}).items():
+            if method == "wcc":
+                continue
+            lines.append(f"{'':>6}  {method}: {other['strength_statistic']} "
+                         f"{other['strength']:.2f}, lag {other['lag_s']:+.2f} s, "
+                         f"p = {other['surrogate']['p']:.3f}: {other['who_leads']}")
     lines.extend(f"warning: {warning}" for warning in summary["warnings"])
     lines.append(f"results in {out}")
     return lines

@@ -34,11 +34,16 @@ class TrackingRun:
 
 
 def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) -> TrackingRun:
-    """Decode every frame of ``path`` (in a reader thread) and track both people."""
+    """Decode every frame of ``path`` (in a reader thread) and track both people.
+
+    ``source["frames_unreadable"]`` counts the frames lost to damage or a cut (the file
+    source also logs a warning); the frames around them are analysed.
+    """
     info = probe_video(path)
     frames: list[TrackedFrame] = []
     q: queue.Queue[tuple[Frame, str | None] | None | BaseException] = queue.Queue(maxsize=8)
     stop = threading.Event()
+    lost = [0]  # frames the decoder could not read (set by the reader at the end)
 
     def reader() -> None:
         events = FrameEventDetector()
@@ -48,6 +53,7 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
                     frame = src.read()
                     q.put(None if frame is None else (frame, events.update(frame.image_rgb)))
                     if frame is None:
+                        lost[0] = src.n_frames_unreadable
                         return
         except BaseException as exc:  # handed to the main thread
             q.put(exc)
@@ -83,5 +89,5 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
     fps = (len(frames) - 1) / duration_s if duration_s > 0 else (info.fps or math.nan)
     source = {"path": str(path), "fps": fps, "n_frames": len(frames), "duration_s": duration_s,
               "width_px": info.width, "height_px": info.height, "codec": info.codec,
-              "nominal_fps": info.fps}
+              "nominal_fps": info.fps, "frames_unreadable": lost[0]}
     return TrackingRun(frames, source)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -79,6 +80,8 @@ def _source_opener(args: argparse.Namespace) -> Callable[[], FrameSource]:
         raise InputError("give either a VIDEO file or --camera N (not both)")
     if args.video is not None:
         video: Path = args.video
+        if video.is_dir():
+            raise InputError(f"{video} is a directory, not a video file")
         if not video.is_file():
             raise InputError(f"no such video file: {video}")
         return lambda: VideoFileSource(video)
@@ -113,12 +116,13 @@ def parse_stretch(text: str) -> tuple[float, float]:
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
-    if not args.search_s > 0:
-        raise InputError(f"--search-s must be > 0, got {args.search_s}")
-    if args.baseline_s is not None and not args.baseline_s >= 0:
-        raise InputError(f"--baseline-s must be >= 0, got {args.baseline_s}")
-    if not args.baseline_search_s > 0:
-        raise InputError(f"--baseline-search-s must be > 0, got {args.baseline_search_s}")
+    if not 0 < args.search_s < math.inf:
+        raise InputError(f"--search-s must be > 0 and finite, got {args.search_s}")
+    if args.baseline_s is not None and not 0 <= args.baseline_s < math.inf:
+        raise InputError(f"--baseline-s must be >= 0 and finite, got {args.baseline_s}")
+    if not 0 < args.baseline_search_s < math.inf:
+        raise InputError(f"--baseline-search-s must be > 0 and finite, got "
+                         f"{args.baseline_search_s}")
     args.stretch_s = None
     if args.baseline is not None:
         if args.baseline_s is not None:
@@ -133,6 +137,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InputError(f"--out {out} exists; choose another file or use --overwrite")
     if not out.resolve().parent.is_dir():
         raise InputError(f"cannot write {out}: {out.resolve().parent} does not exist")
+    if not os.access(out.resolve().parent, os.W_OK):
+        raise InputError(f"cannot write {out}: {out.resolve().parent} is not writable")
 
 
 def _baseline_s(args: argparse.Namespace) -> float:

@@ -7,6 +7,7 @@ background at the recorded size and timing. See :mod:`synchrony.render.frames` f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--out {out} exists; use --overwrite to replace it")
     if not out.resolve().parent.is_dir():
         raise InputError(f"cannot write {out}: {out.resolve().parent} does not exist")
+    if not os.access(out.resolve().parent, os.W_OK):
+        raise InputError(f"cannot write {out}: {out.resolve().parent} is not writable")
     session = open_session_reporting(args.session)
     n_frames = export_annotated_video(session, out, signal=args.signal,
                                       progress=not args.no_progress)

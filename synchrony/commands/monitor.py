@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from synchrony.capture.samples import sample_clip
+from synchrony.commands.options import add_group_readable_argument
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
 from synchrony.gui.display import no_display
@@ -53,6 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--calibration", type=Path, metavar="PROFILE.json",
                    help="calibration profile (synchrony calibrate): regions and roles of A and "
                    "B, body scale; stored in the recorded session")
+    add_group_readable_argument(p)
+    p.add_argument("--lsl", action="store_true",
+                   help="publish signals, timeline and frame times over Lab Streaming Layer")
+    p.add_argument("--lsl-prefix", default="synchrony",
+                   help="LSL stream names are PREFIX.signals etc. (default synchrony)")
+    p.add_argument("--markers-lsl", metavar="NAME", default=None,
+                   help="store the markers of this LSL stream in recordings")
     p.set_defaults(func=run)
 
 
@@ -139,6 +147,15 @@ def run(args: argparse.Namespace) -> int:
 
     LivePipeline(window_s=args.window_s, step_s=args.step_s, max_lag_s=args.max_lag_s,
                  signal=args.signal)  # bad parameters: one-line error, exit 2
+    if args.lsl or args.markers_lsl:
+        from synchrony.live.lsl import require_lsl, taken_names
+
+        require_lsl()  # no liblsl: one line, exit 2
+        taken = taken_names([f"{args.lsl_prefix}.{k}" for k in ("signals", "timeline",
+                                                                 "frames")]) if args.lsl else []
+        if taken:
+            raise InputError(f"the LSL stream name {taken[0]} is already taken (another "
+                             "synchrony running?); choose other names with --lsl-prefix")
     kind, value, loop = _source(args)
     if no_display("monitor"):
         return 1
@@ -152,5 +169,7 @@ def run(args: argparse.Namespace) -> int:
             source=SourceChoice(kind, value, loop), parameters=parameters,
             model_dir=args.model_dir, pose_variant=args.pose_variant,
             exit_after_s=args.exit_after_s, screenshot=args.screenshot, record=record,
-            calibration=profile)
+            calibration=profile, group_readable=args.group_readable, lsl=args.lsl,
+            lsl_prefix=args.lsl_prefix,
+            markers_lsl=args.markers_lsl)
         return run_monitor(config)

@@ -20,13 +20,18 @@ live source silent for ``MAX_SILENCE_S`` with ``ended: "source lost"`` (exit sta
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
-from synchrony.capture.sources import FrameSource, VideoFileSource, open_source
+from synchrony.capture.sources import FrameSource
+from synchrony.commands.options import (
+    add_group_readable_argument,
+    add_live_source_arguments,
+    live_source_block,
+    open_live_source,
+    run_with_signals,
+)
 from synchrony.errors import InputError
 from synchrony.live.outputs import ProgressOutput
 from synchrony.live.runner import MAX_SILENCE_S, LiveRunner
@@ -44,11 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "into a crash-safe session directory. Files are played at real time like a camera. "
         "--save-video also keeps every captured frame as H.264 and requires "
         "--consent-confirmed. Stop with Ctrl-C.")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("video", nargs="?", type=Path, help="video file played at real time")
-    src.add_argument("--camera", type=int, metavar="N", help="camera index")
-    src.add_argument("--stream", metavar="URL", help="network stream URL")
+    add_live_source_arguments(p, required=True)
     p.add_argument("--out", type=Path, required=True, help="new session directory")
+    add_group_readable_argument(p)
     p.add_argument("--save-video", action="store_true",
                    help="also keep the raw video (needs --consent-confirmed)")
     p.add_argument("--consent-confirmed", action="store_true",
@@ -69,17 +72,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _source_block(source: FrameSource, args: argparse.Namespace) -> dict[str, Any]:
-    kind = "camera" if args.camera is not None else "stream" if args.stream else "file"
-    block: dict[str, Any] = {"kind": kind, "description": source.description,
-                             "fps_hint": source.fps_hint, "n_frames_hint": source.n_frames_hint}
-    if source.size_px:
-        block["width_px"], block["height_px"] = source.size_px
-    if kind == "file":
-        block["path"] = str(Path(args.video).resolve())
-    return block
-
-
 def _check_arguments(args: argparse.Namespace) -> None:
     if args.save_video and not args.consent_confirmed:
         raise InputError("--save-video keeps identifiable video and requires "
@@ -97,27 +89,26 @@ def run(args: argparse.Namespace) -> int:
     from synchrony.capture.factory import tracker_factory
 
     _check_arguments(args)
-    source = (VideoFileSource(args.video, realtime=True) if args.video is not None
-              else open_source(args.camera if args.camera is not None else args.stream))
-    with source:
+    with open_live_source(args) as source:
         make_tracker = tracker_factory(args.model_dir, args.pose_variant)  # models found now
         calibration, regions, roles = (load_calibration(args.calibration, source.size_px)
                                        if args.calibration else
                                        (None, HALVES, dict.fromkeys(PERSONS)))
         writer = _session_writer(args, source, calibration=calibration, regions=regions,
                                  roles=roles)
-        recorder = SessionRecorder(writer, save_video=args.save_video,
-                                   fps_hint=source.fps_hint)
-        runner = LiveRunner(source, make_tracker, regions=regions, duration_s=args.duration_s,
-                            max_silence_s=MAX_SILENCE_S)
-        runner.add_output(recorder, required=True)
-        if not args.no_progress:
-            runner.add_output(ProgressOutput(ProgressBar("recording frames",
-                                                         source.n_frames_hint)))
-        try:
-            _run_with_signals(runner)
-        finally:
-            recorder.close(runner.ended or "interrupted")  # no-op when the run closed it
+        with writer:  # Ctrl-C/SIGTERM before or after the run: still closed "interrupted"
+            recorder = SessionRecorder(writer, save_video=args.save_video,
+                                       fps_hint=source.fps_hint)
+            runner = LiveRunner(source, make_tracker, regions=regions,
+                                duration_s=args.duration_s, max_silence_s=MAX_SILENCE_S)
+            runner.add_output(recorder, required=True)
+            if not args.no_progress:
+                runner.add_output(ProgressOutput(ProgressBar("recording frames",
+                                                             source.n_frames_hint)))
+            try:
+                run_with_signals(runner)
+            finally:
+                recorder.close(runner.ended or "interrupted")  # no-op when the run closed it
     return _report(args, recorder, runner)
 
 
@@ -130,10 +121,10 @@ def _session_writer(args: argparse.Namespace, source: FrameSource, *,
     consent = {"confirmed": args.consent_confirmed, "by": args.consent_by,
                "at": now_iso() if args.consent_confirmed else None}
     return SessionWriter(
-        args.out, source=_source_block(source, args), fps=source.fps_hint,
+        args.out, source=live_source_block(source, args), fps=source.fps_hint,
         parameters={"pose_variant": args.pose_variant, "duration_s": args.duration_s},
         regions=regions, calibration=calibration, participants=participants,
-        consent=consent, video_saved=args.save_video)
+        consent=consent, video_saved=args.save_video, group_readable=args.group_readable)
 
 
 def _report(args: argparse.Namespace, recorder: SessionRecorder, runner: LiveRunner) -> int:
@@ -154,15 +145,3 @@ def _report(args: argparse.Namespace, recorder: SessionRecorder, runner: LiveRun
               file=sys.stderr)
     return 1 if meta["ended"] == "source lost" else 0
 
-
-def _run_with_signals(runner: LiveRunner) -> str:
-    """Run with SIGINT/SIGTERM set to stop it cleanly ("interrupted"; main thread only)."""
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: runner.stop("interrupted"))
-    try:
-        return runner.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -9,6 +9,7 @@ and B follows.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from synchrony.engine.lead import SIGN_CONVENTION
@@ -46,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
     """Open the replay window; return the exit status."""
     if args.screenshot is not None and args.exit_after_s is None:
         raise InputError("--screenshot needs --exit-after-s (the PNG is taken just before exit)")
-    if args.exit_after_s is not None and args.exit_after_s <= 0:
-        raise InputError(f"--exit-after-s must be > 0, got {args.exit_after_s:g}")
+    if args.exit_after_s is not None and not 0 < args.exit_after_s < math.inf:
+        raise InputError(f"--exit-after-s must be > 0 and finite, got {args.exit_after_s:g}")
+    if not 0 <= args.start_s < math.inf:
+        raise InputError(f"--start-s must be >= 0 and finite, got {args.start_s:g}")
     if not SPEED_RANGE[0] <= args.speed <= SPEED_RANGE[1]:
         raise InputError(f"--speed must be between 0.25 and 4, got {args.speed:g}")
     session = open_session_reporting(args.session)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
+from synchrony.engine import validation
 from synchrony.engine.compat import rmea_smooth
 from synchrony.engine.lead import SIGN_CONVENTION, describe_lag
 from synchrony.engine.peaks import pick_peaks
@@ -13,6 +15,7 @@ from synchrony.engine.wcc import (
     WINDOWINGS,
     WccResult,
     Windowing,
+    check_parameters,
     resolve_windowing,
     windowed_xcorr,
 )
@@ -69,9 +72,20 @@ def _windowing(args: argparse.Namespace) -> Windowing:
                          f"{args.windowing} and --method {args.method}; give one") from None
 
 
+def _check_numbers(args: argparse.Namespace, windowing: Windowing) -> None:
+    """--fps, --smooth-s and the windows, before the table is read (its length: later)."""
+    for flag, value in (("--fps", args.fps), ("--smooth-s", args.smooth_s)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise InputError(f"{flag} must be > 0 and finite, got {value:g}")
+    check_parameters(10**9, fs_hz=args.fps, window_s=args.window_s, step_s=args.step_s,
+                     max_lag_s=args.max_lag_s, windowing=windowing)
+    validation.step_within_window(args.step_s, args.window_s)
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the grid and the peaks and write both CSV files."""
     windowing = _windowing(args)
+    _check_numbers(args, windowing)
     data = read_pair(args.table, _columns(args.columns))
     a, b = data[:, 0], data[:, 1]
     if args.smooth_s is not None:

@@ -60,6 +60,9 @@ def same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
 
 def samples(name: str, seconds: float, fs_hz: float, *, minimum: int) -> int:
     """Convert a duration in seconds to a whole number of samples (nearest), >= minimum."""
+    if not math.isfinite(seconds * fs_hz):
+        raise ValueError(f"{name} is too large: {seconds:g} s at {fs_hz:g} Hz is not a "
+                         "countable number of samples")
     n = int(round(seconds * fs_hz))
     if n < minimum:
         raise ValueError(
@@ -79,3 +82,10 @@ def series_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
 def duration_samples(name: str, seconds: float, fs_hz: float, *, minimum: int) -> int:
     """Convert a duration >= 0 s to whole samples (nearest), requiring at least ``minimum``."""
     return samples(name, non_negative(name, seconds), fs_hz, minimum=minimum)
+
+
+def step_within_window(step_s: float, window_s: float) -> None:
+    """Raise unless ``step_s <= window_s`` (a longer step skips the samples between windows)."""
+    if step_s > window_s:
+        raise ValueError(f"step_s must not exceed window_s (a longer step skips the samples "
+                         f"between windows), got step_s={step_s:g} and window_s={window_s:g}")

@@ -179,7 +179,7 @@ def check_parameters(
     validation.non_negative("max_lag_s", max_lag_s)
     win = validation.samples("window_s", window_s, fs_hz, minimum=2)
     inc = validation.samples("step_s", step_s, fs_hz, minimum=1)
-    max_lag = int(round(max_lag_s * fs_hz))
+    max_lag = validation.samples("max_lag_s", max_lag_s, fs_hz, minimum=0)
     if max_lag > win or (max_lag == win and windowing != "boker"):
         raise ValueError(
             f"max_lag_s must be shorter than window_s, got max_lag_s={max_lag_s:g} "

@@ -54,15 +54,17 @@ class GridBuffer:
         self._raw.append(features)
         return True
 
-    def take(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def take(self, settle_s: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """Take the grid times due now (n,) and the features resampled onto them (n, *shape).
 
-        Returns None when no grid sample is due.
+        ``settle_s``: instead of the buffer's own (0 at the end of a run: every sample up
+        to the last frame). Returns None when no grid sample is due.
         """
         if self.t0 is None or self.last_t is None:
             return None
         t0 = self.t0
-        k_end = math.floor((self.last_t - self.settle_s - t0) * self.grid_hz + 1e-9)
+        settle = self.settle_s if settle_s is None else settle_s
+        k_end = math.floor((self.last_t - settle - t0) * self.grid_hz + 1e-9)
         if k_end < self._next_k:
             return None
         n_new = k_end - self._next_k + 1

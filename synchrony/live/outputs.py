@@ -10,11 +10,15 @@ method                         thread              when
 =============================  ==================  ========================================
 ``on_capture(frame)``          capture             every captured frame (before tracking)
 ``on_frame(tracked, captured)``  tracking          every tracked frame
+``on_samples(samples)``        analysis            each batch of new grid samples (below)
 ``on_rows(rows)``              analysis            each batch of new :class:`SynchronyRow`
 ``on_status(key, level, text)``  any               a problem appears ("" level: it cleared)
 ``on_idle()``                  tracking            no frame came for a while (~0.25 s)
 ``close(ended)``               the one ending      once, when the run ends (or it is removed)
 =============================  ==================  ========================================
+
+``samples`` is an (n, 1 + k) array: ``time_s`` on the source's clock, then the pipeline's
+``sample_columns`` (``A_body``, ``B_body``, …; NaN = unknown).
 
 An output may also have a ``failure`` attribute (an exception or None): for a required
 output, a failure it reports after ``close`` becomes the run's failure.
@@ -37,6 +41,8 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from synchrony.live.threads import CapturedFrame
 from synchrony.live.timeline import SynchronyRow
@@ -69,6 +75,9 @@ class LiveOutput(Protocol):
     def on_frame(self, tracked: TrackedFrame, captured: CapturedFrame) -> None:
         """Every tracked frame and the captured frame it came from, on the tracking thread."""
 
+    def on_samples(self, samples: np.ndarray) -> None:
+        """Receive new grid samples (module docstring), on the analysis thread."""
+
     def on_rows(self, rows: Sequence[SynchronyRow]) -> None:
         """Receive new synchrony rows (every signal, oldest first), on the analysis thread."""
 
@@ -99,6 +108,9 @@ class OutputBase:
 
     def on_frame(self, tracked: TrackedFrame, captured: CapturedFrame) -> None:
         """Every tracked frame (tracking thread)."""
+
+    def on_samples(self, samples: np.ndarray) -> None:
+        """Receive new grid samples (analysis thread)."""
 
     def on_rows(self, rows: Sequence[SynchronyRow]) -> None:
         """Receive new synchrony rows (analysis thread)."""

@@ -38,6 +38,7 @@ from dataclasses import replace
 import numpy as np
 
 from synchrony.analysis.timeline import TimelineRules
+from synchrony.engine import validation
 from synchrony.engine.lead import describe_lag
 from synchrony.engine.streaming import StreamingWcc
 from synchrony.engine.wcc import check_parameters, windowed_xcorr
@@ -143,6 +144,7 @@ class LivePipeline:
         self._latest: dict[str, SynchronyRow] = {}
         self._new_rows: deque[SynchronyRow] = deque(  # at most a row per grid sample
             maxlen=len(self._names) * self._hist_n)
+        self._new_samples: deque[np.ndarray] = deque(maxlen=self._hist_n)
         self._tracked: TrackedFrame | None = None
         self._image: np.ndarray | None = None
         self._last_seen = [-math.inf, -math.inf]
@@ -183,19 +185,21 @@ class LivePipeline:
         if self.auto_update:
             self.update()
 
-    def update(self) -> bool:
+    def update(self, *, final: bool = False) -> bool:
         """Make the grid samples, signals, WCC rows and surrogate shifts that are due.
 
         Does nothing (returns False) until ``update_s`` of source time has passed since the
         last update. Called by :meth:`push` when ``auto_update``, else by the caller.
+        ``final`` (the run has ended): at once, and every grid sample up to the last frame.
         """
         with self._work:
             with self._frame:
                 last_t = self._grid.last_t
-                if last_t is None or last_t - self._last_update_t < self.update_s:
+                if last_t is None or (not final
+                                      and last_t - self._last_update_t < self.update_s):
                     return False
                 self._last_update_t = last_t
-                batch = self._grid.take()
+                batch = self._grid.take(settle_s=0.0 if final else None)
                 visibility = self._features.visibility()
             if batch is not None:
                 self._feed(batch[0], self._features.signals(batch[1], visibility))
@@ -212,6 +216,23 @@ class LivePipeline:
             rows = list(self._new_rows)
             self._new_rows.clear()
         return rows
+
+    @property
+    def sample_columns(self) -> tuple[str, ...]:
+        """Column names of :meth:`drain_samples`' values: ``A_body``, ``B_body``, … ."""
+        return tuple(f"{p}_{name}" for name in self._names for p in ("A", "B"))
+
+    def drain_samples(self) -> np.ndarray:
+        """Take the grid samples made since the last call, oldest first.
+
+        Returns an (n, 1 + columns) array: ``time_s`` (source clock), then
+        :attr:`sample_columns` (NaN = unknown). At most ``history_s`` worth is kept.
+        """
+        with self._pub:
+            rows = list(self._new_samples)
+            self._new_samples.clear()
+        width = 1 + len(self.sample_columns)
+        return np.vstack(rows) if rows else np.empty((0, width))
 
     def set_parameters(self, *, window_s: float | None = None, step_s: float | None = None,
                        max_lag_s: float | None = None, signal: str | None = None
@@ -265,6 +286,7 @@ class LivePipeline:
         win, inc, max_lag = check_parameters(
             10**9, fs_hz=self.grid_hz, window_s=params.window_s, step_s=params.step_s,
             max_lag_s=params.max_lag_s, windowing="boker")
+        validation.step_within_window(params.step_s, params.window_s)
         if win + max_lag > self._hist_n:
             raise ValueError(f"window_s + max_lag_s must fit in history_s={self.history_s:g}, "
                              f"got {params.window_s:g} + {params.max_lag_s:g}")
@@ -312,7 +334,9 @@ class LivePipeline:
         new_rows = [row for k in range(len(row_t)) for made in per_signal.values()
                     for row in made[k:k + 1]]
         with self._pub:
-            self._history.extend(np.column_stack([grid_t, values.reshape(len(grid_t), -1)]))
+            made = np.column_stack([grid_t, values.reshape(len(grid_t), -1)])
+            self._history.extend(made)
+            self._new_samples.extend(made)
             for name, table in tables.items():
                 self._rows[name].extend(table)
             self._new_rows.extend(new_rows)

@@ -9,8 +9,9 @@
   behind) and offers it to a one-slot :class:`~synchrony.live.threads.LatestFrameMailbox`
   (an unread frame is replaced and counted as dropped). A live source silent for
   ``stall_s`` is reported and reopened every ``retry_s``; silent for ``max_silence_s``
-  (when set) the run ends ``"source lost"``. A file ends the run at its end ("end of the
-  video"), or at ``duration_s``;
+  (when set) the run ends ``"source lost"``; one whose data arrives without pictures yet
+  (``waiting_for``: a stream's first keyframe) is not silent and is said to wait. A file ends
+  the run at its end ("end of the video"), or at ``duration_s``;
 - **tracking**: builds the tracker (``make_tracker(regions)``, e.g. from
   :func:`synchrony.capture.factory.tracker_factory`) in this thread, tracks the newest
   frame, flags its whole-frame event (duplicated frame, lighting step, camera bump:
@@ -214,6 +215,13 @@ class LiveRunner:
                 self.failure = exc
         self.stop(ended_by(exc))
 
+    def report(self, key: str, level: str, text: str) -> None:
+        """Announce a status change to every output (``level`` "" clears ``key``).
+
+        For parts of a run outside its threads, e.g. an LSL marker inlet.
+        """
+        self._status(key, level, text)
+
     def _status(self, key: str, level: str, text: str) -> None:
         with self._lock:
             if level:
@@ -239,7 +247,7 @@ class LiveRunner:
     def _capture_loop(self) -> FrameSource | None:
         """Read until stopped or the source ends; return the source to close."""
         source: FrameSource | None = None
-        last_frame_s, stalled = self._clock(), False
+        last_frame_s, stalled, waiting = self._clock(), False, False
         while not self._stop.is_set():
             if source is None:
                 source = self._open()
@@ -256,12 +264,18 @@ class LiveRunner:
                 self._outputs.call("on_capture", frame)
                 self.mailbox.put(CapturedFrame(frame, self._clock()))
                 last_frame_s = self._clock()
-                if stalled:
-                    stalled = False
+                if stalled or waiting:
+                    stalled = waiting = False
                     self._status("source", "", "")
             elif not source.is_live:
                 self._status("source", "info", f"{self.description}: end of the video")
                 break
+            elif waiting_for := getattr(source, "waiting_for", None):  # data, no picture yet
+                last_frame_s = self._clock()
+                if not waiting:
+                    waiting = True
+                    self._status("source", "info", f"{self.description}: waiting for "
+                                 f"{waiting_for}")
             else:
                 silent_s = self._clock() - last_frame_s
                 if self.max_silence_s is not None and silent_s >= self.max_silence_s:
@@ -377,6 +391,9 @@ class LiveRunner:
     def _send_rows(self) -> None:
         if self.pipeline is None:
             return
+        samples = self.pipeline.drain_samples()
+        if len(samples):
+            self._outputs.call("on_samples", samples)
         rows = self.pipeline.drain_rows()
         if rows:
             self._outputs.call("on_rows", rows)
@@ -416,7 +433,7 @@ class LiveRunner:
                 "analysis" in self.messages):
             return
         try:
-            if self.pipeline.update():
+            if self.pipeline.update(final=True):
                 self._send_rows()
         except Exception as exc:  # noqa: BLE001 - the run is over anyway
             log.debug("last analysis update failed: %s", one_line(exc))

@@ -21,12 +21,18 @@ Attached to a :class:`~synchrony.live.runner.LiveRunner` (from the start, as ``r
 - ends the session "disk full" when the disk is full (what was written is kept) and then
   raises from its next call, so that the runner isolates it (or stops, when it was added
   as required);
+- stores the Lab Streaming Layer clock at the origin frame's capture
+  (``session.json`` ``lsl_clock.origin_lsl_time_s``, when liblsl is available): session
+  time ``t`` was captured at LSL time ``origin_lsl_time_s + t``, which aligns the session
+  with an XDF file from LabRecorder; LSL markers received live (:meth:`add_lsl_marker`)
+  are stored in the session's markers with both times;
 - closes the session with the run's ``ended`` ("clean", "interrupted", "source lost" …).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -36,6 +42,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from synchrony.io.h264 import H264Writer
+from synchrony.live.lsl import lsl_clock
 from synchrony.live.outputs import OutputBase, ended_by, one_line
 from synchrony.live.threads import CapturedFrame, Clock
 from synchrony.live.timeline import SynchronyRow
@@ -132,6 +139,7 @@ class SessionRecorder(OutputBase):
         self.failure: BaseException | None = None
         self._lock = threading.Lock()  # origin, counts and closing
         self._origin: tuple[float, int] | None = None
+        self.origin_lsl_time_s: float | None = None
         self._last_captured_s = 0.0
         self._last_recorded_index = -1
         self._closing = False
@@ -165,6 +173,12 @@ class SessionRecorder(OutputBase):
                 self.writer.update(source=self.writer.metadata["source"] | {
                     "width_px": width, "height_px": height})
                 self._origin = (frame.timestamp_s, frame.index)
+                self.origin_lsl_time_s = lsl_clock()
+                if self.origin_lsl_time_s is not None:
+                    self.writer.update(lsl_clock={
+                        "origin_lsl_time_s": self.origin_lsl_time_s,
+                        "meaning": "LSL time (pylsl.local_clock, s) at which session time 0 "
+                                   "was captured: LSL time = origin_lsl_time_s + time_s"})
             t0, i0 = self._origin
             self.n_captured += 1
             self._last_captured_s = frame.timestamp_s - t0
@@ -195,6 +209,16 @@ class SessionRecorder(OutputBase):
         self.writer.write_timeline([row.as_dict() | {
             "window_start_s": row.window_start_s - t0, "window_end_s": row.window_end_s - t0}
             for row in rows])
+
+    def add_lsl_marker(self, text: str, lsl_time_s: float) -> None:
+        """Store a marker received over LSL at ``lsl_time_s`` (saved at once).
+
+        Its session time is ``lsl_time_s - origin_lsl_time_s``; a marker that arrives before
+        the first frame is placed at 0 s.
+        """
+        origin = self.origin_lsl_time_s
+        time_s = max(0.0, lsl_time_s - origin) if origin is not None else 0.0
+        self.writer.add_marker(time_s, text, lsl_time_s=lsl_time_s, source="lsl")
 
     def on_idle(self) -> None:
         """Have the buffered rows written if a part is due."""
@@ -278,8 +302,12 @@ class SessionRecorder(OutputBase):
     def _encode(self, frame: Frame) -> None:
         """Write one captured frame into the video (encoder thread)."""
         if self._video is None:
-            self._video = H264Writer(self.path / VIDEO_FILE, size_px=frame.size_px,
-                                     fps_hint=self.fps_hint, crash_safe=True)
+            video = self.path / VIDEO_FILE  # created with the session's mode before any frame
+            os.close(os.open(video, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                             self.writer.file_mode))
+            os.chmod(video, self.writer.file_mode)
+            self._video = H264Writer(video, size_px=frame.size_px, fps_hint=self.fps_hint,
+                                     crash_safe=True)
         self._video.write(frame.image_rgb, frame.timestamp_s)
         self.video_frames = self._video.n_frames
 

@@ -42,7 +42,8 @@ from synchrony.records import PERSONS, TrackedFrame
 from synchrony.render.frames import BACKGROUND_RGB, draw_person
 from synchrony.render.style import PERSON_RGB
 from synchrony.session.export_video import session_report
-from synchrony.session.store import Session, save_markers
+from synchrony.session.markers import save_markers
+from synchrony.session.store import Session
 from synchrony.signals.registry import get_signal
 
 log = logging.getLogger(__name__)

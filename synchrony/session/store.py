@@ -36,6 +36,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -100,6 +101,8 @@ class SessionWriter:
     video_saved : True when the raw video is written to ``video.mp4``.
     part_interval_s : wall-clock seconds between landmark part files.
     max_frames_per_part : a part is also closed after this many frames.
+    group_readable : directories ``0750`` and files ``0640`` (a lab's shared group);
+        default private: ``0700`` and ``0600`` (recordings of people in therapy role-plays).
     clock : monotonic clock in seconds (tests).
 
     Raises
@@ -115,10 +118,14 @@ class SessionWriter:
                  participants: Mapping[str, Mapping[str, Any]] | None = None,
                  consent: Mapping[str, Any] | None = None, video_saved: bool = False,
                  part_interval_s: float = 1.0, max_frames_per_part: int = 250,
+                 group_readable: bool = False,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.path = Path(path)
+        self.file_mode, dir_mode = (0o640, 0o750) if group_readable else (0o600, 0o700)
         _create_empty_dir(self.path)
         (self.path / LANDMARKS_DIR).mkdir()
+        for folder in (self.path, self.path / LANDMARKS_DIR):
+            os.chmod(folder, dir_mode)  # identifiable data: no one else may read it
         self.part_interval_s = float(part_interval_s)
         self.max_frames_per_part = int(max_frames_per_part)
         self._clock = clock
@@ -223,13 +230,14 @@ class SessionWriter:
         with self._lock:
             self.metadata.update(fields)
 
-    def add_marker(self, time_s: float, label: str) -> None:
+    def add_marker(self, time_s: float, label: str, **extra: Any) -> None:
         """Add a marker at ``time_s`` (seconds on the session clock) and save it at once.
 
-        Also works after ``close`` (e.g. markers set while reviewing the recording).
+        ``extra``: more fields (``lsl_time_s``, ``source``). Also works after ``close``.
         """
         with self._lock:
-            self.metadata["markers"].append({"time_s": float(time_s), "label": str(label)})
+            self.metadata["markers"].append({"time_s": float(time_s), "label": str(label),
+                                             **extra})
             self._save_metadata()
 
     def close(self, ended: str = "clean") -> None:
@@ -257,7 +265,7 @@ class SessionWriter:
         table = pa.Table.from_pylist(self._rows, schema=PART_SCHEMA)
         part = self.path / LANDMARKS_DIR / f"part-{self._n_parts:06d}.parquet"
         try:
-            write_parquet_atomic(table, part)
+            write_parquet_atomic(table, part, mode=self.file_mode)
             self._flush_timeline()
             self._n_parts += 1
             self._rows, self._n_buffered = [], 0
@@ -272,7 +280,8 @@ class SessionWriter:
     def _flush_timeline(self) -> None:
         """Rewrite ``live_timeline.parquet`` if rows came since the last write."""
         if len(self._timeline) > self._timeline_written:
-            write_parquet_atomic(timeline_table(self._timeline), self.path / LIVE_TIMELINE_FILE)
+            write_parquet_atomic(timeline_table(self._timeline), self.path / LIVE_TIMELINE_FILE,
+                                 mode=self.file_mode)
             self._timeline_written = len(self._timeline)
 
     def _on_disk_full(self) -> None:
@@ -292,7 +301,7 @@ class SessionWriter:
             f"{self.metadata['frames_recorded']} frames written before ({lost} lost)")
 
     def _save_metadata(self) -> None:
-        write_json_atomic(self.path / SESSION_FILE, self.metadata)
+        write_json_atomic(self.path / SESSION_FILE, self.metadata, mode=self.file_mode)
 
 
 def _create_empty_dir(path: Path) -> None:
@@ -410,6 +419,12 @@ def _frame_events(table: pa.Table) -> dict[int, str]:
                     flagged.column("frame_event").to_pylist(), strict=True))
 
 
+def _wrong_columns(schema: pa.Schema) -> list[str]:
+    """Landmark columns (:func:`landmarks_schema`) a part lacks or holds with another type."""
+    return [f.name for f in landmarks_schema()
+            if schema.get_field_index(f.name) < 0 or schema.field(f.name).type != f.type]
+
+
 def open_session(path: str | Path) -> Session:
     """Open a session directory for reading.
 
@@ -452,34 +467,20 @@ def open_session(path: str | Path) -> Session:
     parts, problems = [], []
     for part in all_parts:
         try:
-            pq.read_metadata(part)
-            parts.append(part)
+            wrong = _wrong_columns(pq.read_schema(part))
         except (pa.ArrowException, OSError) as exc:
             problems.append(f"skipped damaged landmark part {part.name} ({exc})")
+            continue
+        if wrong:
+            problems.append(f"skipped landmark part {part.name}: wrong columns ({len(wrong)} "
+                            f"landmark columns missing or of another type, e.g. {wrong[0]})")
+        else:
+            parts.append(part)
     for problem in problems:
         log.warning("%s", problem)
     if not parts:
         raise InputError(f"no readable landmark data in {path}: every part file is damaged")
     return Session(path, metadata, tuple(parts), tuple(problems))
-
-
-def save_markers(session_dir: Path, markers: list[dict[str, Any]]) -> None:
-    """Replace the ``markers`` of a session's ``session.json`` (atomically, like the writer).
-
-    The file is read again first so that no other field written meanwhile is lost. While a
-    session is still being recorded its writer rewrites the file from memory and would drop
-    markers added this way: add them after the recording has ended.
-
-    Parameters
-    ----------
-    session_dir : the session directory.
-    markers : ``[{"time_s": float, "label": str}, …]`` (the format of ``SessionWriter``).
-    """
-    path = Path(session_dir) / SESSION_FILE
-    metadata = json.loads(path.read_text())
-    metadata["markers"] = [{"time_s": float(m["time_s"]), "label": str(m["label"])}
-                           for m in sorted(markers, key=lambda m: float(m["time_s"]))]
-    write_json_atomic(path, metadata)
 
 
 def open_session_reporting(path: Path) -> Session:

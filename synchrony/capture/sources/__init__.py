@@ -13,7 +13,8 @@ Where ``timestamp_s`` comes from:
 - files (:class:`VideoFileSource`): the container's presentation time, ``pts * time_base``;
   variable frame rate is kept, a constant rate is never assumed;
 - cameras (:class:`CameraSource`): arrival time on a monotonic clock (``time.perf_counter``);
-- streams (:class:`StreamSource`): the stream's own clock while it behaves, else arrival time;
+- streams (:class:`StreamSource`, PyAV): the stream's own clock while it behaves, else
+  arrival time; a stream joined between keyframes delivers from its first keyframe;
 - :class:`ArraySource` (tests): the timestamps it was given.
 
 A time that does not increase (a container repeating or reordering pts) is moved to 1 µs after
@@ -22,6 +23,8 @@ the previous timestamp and counted in ``n_timestamp_fixups``.
 ``read()`` returns ``None`` at the end of a file. For a live source (``is_live``) ``None`` means
 a missed frame; the caller may keep calling, and ``n_consecutive_failures`` tells how long the
 device has been silent.
+A live source may also have ``waiting_for`` (a string, or None): what it waits for while its
+data arrives (a stream's first keyframe), so that a caller does not take the wait for silence.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from synchrony.capture.sources.base import (
     VideoInfo,
 )
 from synchrony.capture.sources.files import VideoFileSource, probe_video, upright_rgb
-from synchrony.capture.sources.live import CameraSource, StreamSource
+from synchrony.capture.sources.live import CameraSource
+from synchrony.capture.sources.streams import StreamSource
 
 __all__ = [
     "ArraySource",

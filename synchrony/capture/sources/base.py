@@ -149,3 +149,16 @@ class _ClosingContext:
         self.close()
 
 
+
+
+def quiet_opencv() -> None:
+    """Silence OpenCV's own log lines (camera probing, decoder warnings) on stderr.
+
+    The product reports failures itself, in one line; with debug logging on (``-v``,
+    ``--debug``) OpenCV's warnings stay visible for diagnosis.
+    """
+    import cv2
+
+    level = (cv2.utils.logging.LOG_LEVEL_WARNING if logging.getLogger("synchrony")
+             .isEnabledFor(logging.DEBUG) else cv2.utils.logging.LOG_LEVEL_SILENT)
+    cv2.utils.logging.setLogLevel(level)

@@ -26,6 +26,9 @@ from synchrony.records import Frame
 
 # --------------------------------------------------------------------------- files
 
+MIN_FRAME_PX = 32
+"""Smallest frame width and height (px) worth tracking; smaller videos are refused."""
+
 
 def _check_is_file(path: Path) -> None:
     if not path.exists():
@@ -54,7 +57,12 @@ def _open_video(path: Path) -> tuple[InputContainer, VideoStream]:
     if not container.streams.video:
         container.close()
         raise InputError(f"no video stream in {path}")
-    return container, container.streams.video[0]
+    stream = container.streams.video[0]
+    if 0 < min(stream.width, stream.height) < MIN_FRAME_PX:  # 0: unknown until decoded
+        container.close()
+        raise InputError(f"{path}: frames are {stream.width}x{stream.height} px, too small to "
+                         f"find people in (need at least {MIN_FRAME_PX}x{MIN_FRAME_PX} px)")
+    return container, stream
 
 
 def _header_n_frames(stream: VideoStream) -> int | None:
@@ -159,9 +167,10 @@ class VideoFileSource(_ClosingContext):
 
     A damaged packet is skipped and counted in ``n_decode_errors``; decoding continues with the
     next one. A truncated file delivers the frames before the cut, then ``read()`` returns
-    ``None`` (``ended_early`` is then True). Opening fails with :class:`InputError` when no
-    frame at all can be decoded (mp4 files cut before their index usually fail here: the index
-    is written at the end).
+    ``None`` (``ended_early`` is then True). ``n_frames_unreadable`` counts the frames lost
+    either way. Opening fails with :class:`InputError` when no frame at all can be decoded (mp4
+    files cut before their index usually fail here: the index is written at the end), or when
+    frames are smaller than :data:`MIN_FRAME_PX`.
 
     Parameters
     ----------
@@ -262,6 +271,14 @@ class VideoFileSource(_ClosingContext):
         short = self._n_frames_hint is not None and self._n_in_pass < self._n_frames_hint
         return self._ended and (self.n_decode_errors > 0 or short)
 
+    @property
+    def n_frames_unreadable(self) -> int:
+        """Frames lost: damaged packets, or (at the end) frames short of ``n_frames_hint``."""
+        short = 0
+        if self._ended and self._n_frames_hint is not None:
+            short = self._n_frames_hint - self._n_in_pass
+        return max(self.n_decode_errors, short)
+
     def read(self) -> Frame | None:
         """Return the next frame (see the class docstring for timing), ``None`` at the end."""
         frame = self._pending if self._pending is not None else self._next_frame()
@@ -334,11 +351,13 @@ class VideoFileSource(_ClosingContext):
         self.close()
         if self.ended_early and self._n_in_pass > 0:  # no frame at all: the caller raises
             log.warning(
-                "%s ended after %d of %s frames (%d decode errors): damaged or truncated?",
+                "%s: %d of %s frames could not be decoded (%d damaged packets skipped): the "
+                "file is damaged or truncated; continuing with the %d that could",
                 self.path,
-                self._n_in_pass,
-                self._n_frames_hint,
+                self.n_frames_unreadable,
+                self._n_frames_hint or "the",
                 self.n_decode_errors,
+                self._n_in_pass,
             )
 
     def _wait_until(self, timestamp_s: float) -> None:

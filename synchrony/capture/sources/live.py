@@ -1,10 +1,11 @@
-"""Cameras and network streams through OpenCV: arrival-time stamps, failure counting, reopen."""
+"""Cameras through OpenCV: arrival-time stamps, failure counting, reopen.
+
+Network streams are decoded with PyAV instead (:mod:`synchrony.capture.sources.streams`).
+"""
 
 
 from __future__ import annotations
 
-import math
-import re
 import time
 
 import cv2
@@ -13,11 +14,10 @@ import numpy as np
 from synchrony.capture.sources.base import (
     _FALLBACK_STEP_S,
     _MAX_PLAUSIBLE_FPS,
-    MAX_STREAM_CLOCK_LEAD_S,
     Clock,
     _ClosingContext,
     _Timeline,
-    log,
+    quiet_opencv,
 )
 from synchrony.errors import InputError
 from synchrony.records import Frame
@@ -34,13 +34,8 @@ def _bgr_to_rgb(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def _redact_url(url: str) -> str:
-    """Return the URL with any password replaced by ``***`` (for messages and descriptions)."""
-    return re.sub(r"^([^:/]+://[^:/@]*:)[^@/]*@", r"\1***@", url)
-
-
 class _OpenCVSource(_ClosingContext):
-    """Shared part of the live sources: an OpenCV ``VideoCapture``, frames timed on arrival."""
+    """An OpenCV ``VideoCapture`` whose frames are timed on arrival (cameras)."""
 
     def __init__(self, clock: Clock) -> None:
         self.n_consecutive_failures = 0
@@ -178,6 +173,7 @@ class CameraSource(_OpenCVSource):
         return f"camera {self.index}"
 
     def _open_capture(self) -> cv2.VideoCapture:
+        quiet_opencv()  # a missing camera is our one-line message, not OpenCV's probing
         cap = cv2.VideoCapture(self.index)
         if not cap.isOpened():
             cap.release()
@@ -186,108 +182,3 @@ class CameraSource(_OpenCVSource):
             if value is not None:
                 cap.set(prop, float(value))
         return cap
-
-
-def _timeout_params(open_timeout_s: float, read_timeout_s: float) -> list[int]:
-    """OpenCV capture parameters for the timeouts this OpenCV build supports."""
-    params: list[int] = []
-    for name, seconds in (
-        ("CAP_PROP_OPEN_TIMEOUT_MSEC", open_timeout_s),
-        ("CAP_PROP_READ_TIMEOUT_MSEC", read_timeout_s),
-    ):
-        prop = getattr(cv2, name, None)
-        if prop is not None:
-            params += [int(prop), max(1, round(seconds * 1000))]
-    return params
-
-
-class StreamSource(_OpenCVSource):
-    """Frames from a network stream (udp, tcp, rtsp, http…) via OpenCV's FFmpeg backend.
-
-    Timing: the stream's own clock (its pts, as OpenCV's ``CAP_PROP_POS_MSEC``) while it
-    increases and does not run ahead of the arrival clock by more than
-    ``MAX_STREAM_CLOCK_LEAD_S``; at the first frame where it does not, the source switches to
-    arrival time (``time.perf_counter``, like a camera) until ``reopen()``, continuing from the
-    last timestamp. ``uses_stream_clock`` tells which clock is in use.
-
-    Parameters
-    ----------
-    url
-        Stream URL, ``scheme://…``. A password in it is never shown (``description``, errors).
-    open_timeout_s
-        Give up opening after this many seconds.
-    read_timeout_s
-        A ``read()`` waits at most this long for data, then returns ``None``.
-    clock
-        Monotonic clock in seconds for ``timestamp_s``.
-
-    Raises
-    ------
-    InputError
-        Not a URL, or the stream cannot be opened in time (refused, unreachable, no video).
-    """
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        open_timeout_s: float = 5.0,
-        read_timeout_s: float = 5.0,
-        clock: Clock = time.perf_counter,
-    ) -> None:
-        if "://" not in url:
-            raise InputError(f"not a stream URL (expected scheme://...): {url}")
-        self.url = url
-        self.open_timeout_s = open_timeout_s
-        self.read_timeout_s = read_timeout_s
-        self.uses_stream_clock = True
-        self._last_position_s: float | None = None
-        self._last_arrival_s: float | None = None
-        super().__init__(clock)
-
-    @property
-    def description(self) -> str:
-        """``"stream URL"`` with any password hidden."""
-        return f"stream {_redact_url(self.url)}"
-
-    def _open_capture(self) -> cv2.VideoCapture:
-        params = _timeout_params(self.open_timeout_s, self.read_timeout_s)
-        cap = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
-        if not cap.isOpened():
-            cap.release()
-            raise InputError(
-                f"stream {_redact_url(self.url)} could not be opened "
-                f"(refused, unreachable, or no video within {self.open_timeout_s:g} s)"
-            )
-        self._restart_clocks()
-        return cap
-
-    def _restart_clocks(self) -> None:
-        """After (re)opening: try the stream clock again; its first frame follows the last."""
-        if self._last_arrival_s is not None:
-            self._timeline.continue_after(self._clock() - self._last_arrival_s)
-        self.uses_stream_clock = True
-        self._last_position_s = None
-
-    def _timestamp_s(self) -> float:
-        arrival_s = self._clock()
-        position_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000 if self._cap is not None else None
-        if self.uses_stream_clock and not self._position_usable(position_s, arrival_s):
-            self.uses_stream_clock = False
-            gap_s = arrival_s - self._last_arrival_s if self._last_arrival_s is not None else None
-            self._timeline.continue_after(gap_s)
-            log.info("%s: stream clock unusable, timing frames on arrival", self.description)
-        self._last_arrival_s, self._last_position_s = arrival_s, position_s
-        return self._timeline.stamp(position_s if self.uses_stream_clock else arrival_s)
-
-    def _position_usable(self, position_s: float | None, arrival_s: float) -> bool:
-        """Tell whether the stream position increases without running ahead of the arrival clock."""
-        if position_s is None or not math.isfinite(position_s) or position_s < 0:
-            return False
-        last_position, last_arrival = self._last_position_s, self._last_arrival_s
-        if last_position is None or last_arrival is None:
-            return True
-        step_s = position_s - last_position
-        return 0 < step_s <= (arrival_s - last_arrival) + MAX_STREAM_CLOCK_LEAD_S
-
-

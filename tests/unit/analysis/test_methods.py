@@ -77,16 +77,29 @@ def independent(method: SynchronyMethod) -> list[MethodResult]:
     return [run(method.name, *independent_pair(seed)) for seed in range(2)]
 
 
+#: Per-window criteria: (share of windows above the independent pair's median strength,
+#: lag tolerance in s, share of windows within it). WCC picks each window's peak on the
+#: grid; the other methods' single windows are noisier (a recurrence rate is a count of
+#: a few hundred points, phase and wavelet lags average over a band), so their windows are
+#: held looser here and their session lag and leader as tightly as WCC's (below, and in
+#: their own tests and bench/method_validation.py).
+WINDOW_CRITERIA = {"wcc": (0.9, 1 / FS_HZ, 0.8)}
+OTHER_METHODS_WINDOW_CRITERIA = (0.8, 0.15, 0.6)
+
+
 @pytest.mark.parametrize(("lag_s", "leader"), [(0.5, "A"), (-0.5, "B")])
 def test_known_lag_strength_and_significance(method: SynchronyMethod,
                                              independent: list[MethodResult],
                                              lag_s: float, leader: str) -> None:
     result = run(method.name, *delayed_pair(lag_s))
+    above, tolerance_s, within = WINDOW_CRITERIA.get(method.name,
+                                                     OTHER_METHODS_WINDOW_CRITERIA)
     # strength: nearly every window above the typical window of an independent pair
     chance = np.nanmedian(independent[0].strength)
-    assert np.mean(result.strength > chance) >= 0.9
-    # lag: within one grid sample in most windows, with the sign of the convention
-    assert np.mean(np.abs(result.lag_s - lag_s) <= 1 / FS_HZ + 1e-9) >= 0.8
+    assert np.mean(result.strength > chance) >= above
+    # lag: close to the truth in most windows, with the sign of the convention
+    assert np.mean(np.abs(result.lag_s - lag_s) <= tolerance_s + 1e-9) >= within
+    assert abs(result.summary["lag_s"] - lag_s) <= 0.15
     # session statistic above its surrogate null
     test = result.surrogate
     assert test is not None

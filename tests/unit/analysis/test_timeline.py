@@ -263,11 +263,15 @@ def test_analysis_episodes_use_the_rules_and_the_session_clock() -> None:
 # ----------------------------------------------------------------- methods: summary blocks
 def test_analysis_parameters_dict_keeps_every_key() -> None:
     p = AnalysisParameters(window_s=4.0, step_s=0.25, max_lag_s=1.5, n_surrogates=99,
-                           surrogate_method="segment_shuffle", seed=7, windowing="boker")
+                           surrogate_method="segment_shuffle", seed=7, windowing="boker",
+                           band_hz=(0.2, 2.0), recurrence_rate=0.1, embedding_dim=3,
+                           embedding_delay_s=0.5, methods=("wcc", "phase"))
     assert p.as_dict() == {
         "window_s": 4.0, "step_s": 0.25, "max_lag_s": 1.5, "n_surrogates": 99,
         "surrogate_method": "segment_shuffle", "seed": 7, "wcc_method": "boker",
-        "windowing": "boker", "sign_convention": SIGN_CONVENTION}
+        "windowing": "boker", "band_hz": [0.2, 2.0], "recurrence_rate": 0.1,
+        "embedding_dim": 3, "embedding_delay_s": 0.5, "methods": ["wcc", "phase"],
+        "sign_convention": SIGN_CONVENTION}
 
 
 def summary_of(lags: list[float], p: float) -> dict[str, object]:

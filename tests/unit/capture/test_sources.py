@@ -1,8 +1,8 @@
 """Frame sources: container timing, colour order, pacing, looping, errors, dispatch.
 
 Test videos are written into ``tmp_path`` by ``tests.fixtures.video_files``; live sources are
-exercised with a scripted stand-in for ``cv2.VideoCapture``, a local http server, and
-addresses where nothing listens (this machine has no camera).
+exercised with scripted stand-ins for ``cv2.VideoCapture`` and a stream connection, a local
+http server, and addresses where nothing listens (this machine has no camera).
 """
 
 from __future__ import annotations
@@ -314,12 +314,34 @@ def test_camera_converts_bgr_counts_failures_and_reopens(
     camera.close()
 
 
+class FakeDecoder:
+    """Scripted stand-in for a stream connection (``streams._open_decoder``)."""
+
+    fps_hint = size_px = None
+    waiting_for_keyframe = False
+
+    def __init__(self, pictures: list[tuple[np.ndarray, float | None]]) -> None:
+        self.pictures = list(pictures)
+
+    def next_picture(self, poll_s: float) -> tuple[np.ndarray, float | None] | None:
+        return self.pictures.pop(0) if self.pictures else None
+
+    def close(self) -> None:
+        pass
+
+
 def test_stream_falls_back_to_arrival_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    images: list[np.ndarray | None] = [bgr(0, 0, 255)] * 4
-    fake = FakeCapture(images, positions_ms=[0.0, 40.0, 40.0, 40.0])  # stuck after frame 1
-    monkeypatch.setattr(sources.cv2, "VideoCapture", fake)
+    red = bgr(0, 0, 255)[..., ::-1]
+    fake = FakeDecoder([(red, t_s) for t_s in (0.0, 0.04, 0.04, 0.04)])  # stuck after frame 1
+    urls: list[str] = []
+
+    def open_decoder(url: str, *_: object) -> FakeDecoder:
+        urls.append(url)
+        return fake
+
+    monkeypatch.setattr(sources.streams, "_open_decoder", open_decoder)
     with StreamSource("rtsp://user:secret@cam.local/live", clock=StepClock(step_s=0.1)) as stream:
-        assert fake.args[1] == cv2.CAP_FFMPEG
+        assert urls == ["rtsp://user:secret@cam.local/live"]
         assert "secret" not in stream.description
         frames = read_all(stream)
         assert not stream.uses_stream_clock
@@ -389,6 +411,7 @@ def test_dead_stream_fails_in_bounded_time(url: str) -> None:
 
 def test_open_source_dispatch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sources.cv2, "VideoCapture", lambda *args: FakeCapture([]))
+    monkeypatch.setattr(sources.streams, "_open_decoder", lambda *args: FakeDecoder([]))
     for spec in (0, "2", " 1 "):
         with open_source(spec) as source:
             assert isinstance(source, CameraSource)

@@ -301,3 +301,24 @@ def test_manual_updates_for_an_analysis_thread() -> None:
     assert pipeline.update() is False  # nothing due until update_s more source time
     assert pipeline.n_grid_samples == int((2.96 - 0.5) * 20) + 1
     limit_blas_threads(1)  # threadpoolctl; must not raise
+
+
+def test_drained_grid_samples_cover_every_frame_after_the_final_update() -> None:
+    pipeline = LivePipeline(auto_update=False)
+    frames = run(pipeline, 12.0)
+    made = []
+    for _ in range(3):  # as the analysis thread does while frames come
+        pipeline.update()
+        made.append(pipeline.drain_samples())
+    assert pipeline.update(final=True)  # the run ended: everything up to the last frame
+    made.append(pipeline.drain_samples())
+    samples = np.vstack(made)
+    columns = pipeline.sample_columns
+    assert columns[:2] == ("A_body", "B_body")
+    assert samples.shape[1] == 1 + len(columns)
+    t = samples[:, 0]
+    assert np.allclose(np.diff(t), 1 / pipeline.grid_hz)
+    assert t[0] == pytest.approx(frames[0].timestamp_s)
+    assert t[-1] == pytest.approx(frames[-1].timestamp_s, abs=1 / pipeline.grid_hz)
+    assert np.isfinite(samples[len(t) // 2, 1:3]).all()
+    assert pipeline.drain_samples().shape == (0, 1 + len(columns))

@@ -149,11 +149,11 @@ def test_disk_full_stops_cleanly_and_keeps_what_was_written(
     real = session_module.write_parquet_atomic
     calls = {"n": 0}
 
-    def fill_up(table: pa.Table, path: Path) -> None:
+    def fill_up(table: pa.Table, path: Path, **kwargs: int | None) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(table, path)
+        real(table, path, **kwargs)
 
     monkeypatch.setattr(session_module, "write_parquet_atomic", fill_up)
     frames = coupled_frames(4.0)
@@ -239,7 +239,7 @@ def test_recorder_saves_every_captured_frame_and_counts_drops(tmp_path: Path) ->
 
 
 def test_recorder_stops_on_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(table: pa.Table, path: Path) -> None:
+    def full(table: pa.Table, path: Path, **kwargs: int | None) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(session_module, "write_parquet_atomic", full)
