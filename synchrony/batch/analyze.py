@@ -28,6 +28,7 @@ from synchrony.analysis.pair import (
 from synchrony.analysis.summary import build_summary, nobody_in_view
 from synchrony.capture.video import TrackingRun, track_video
 from synchrony.errors import InputError
+from synchrony.interrupts import InterruptPoints
 from synchrony.io.episode_files import write_analysis_episodes
 from synchrony.io.landmarks import landmarks_table
 from synchrony.io.method_windows import write_method_windows
@@ -133,5 +134,6 @@ def analyze_video(
     try:
         run = track_video(video, tracker, progress=progress)
     finally:
-        tracker.close()
+        with InterruptPoints():  # closed whole, or MediaPipe's threads may hold the exit
+            tracker.close()
     return analyze_run(run, out, overwrite=overwrite, **analysis)

@@ -21,8 +21,12 @@ import numpy as np
 from synchrony.capture.frame_events import FrameEventDetector
 from synchrony.capture.sources import VideoFileSource, probe_video
 from synchrony.errors import InputError
+from synchrony.interrupts import InterruptPoints
 from synchrony.progress import ProgressBar
 from synchrony.records import Frame, PersonTracker, TrackedFrame
+
+_POLL_S = 0.05
+"""Longest wait (s) for the decoder before Ctrl-C/SIGTERM is looked at again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +65,32 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
     thread = threading.Thread(target=reader, name="decoder", daemon=True)
     thread.start()
     bar = ProgressBar("tracking frames", info.n_frames) if progress else None
-    try:
-        while True:
-            item = q.get()
-            if isinstance(item, BaseException):
-                raise item
-            if item is None:
-                break
-            frame, event = item
-            tracked = tracker.track(frame)
-            frames.append(tracked if event is None else replace(tracked, frame_event=event))
+    with InterruptPoints() as interrupts:  # Ctrl-C/SIGTERM between frames, never inside a lock
+        try:
+            while True:
+                interrupts.check()
+                try:
+                    item = q.get(timeout=_POLL_S)
+                except queue.Empty:
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                if item is None:
+                    break
+                frame, event = item
+                tracked = tracker.track(frame)
+                frames.append(tracked if event is None else replace(tracked, frame_event=event))
+                if bar:
+                    bar.update()
+        finally:
+            stop.set()
+            while thread.is_alive():
+                try:
+                    q.get_nowait()
+                except queue.Empty:
+                    thread.join(timeout=_POLL_S)
             if bar:
-                bar.update()
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.05)
-        if bar:
-            bar.close()
+                bar.close()
     if not frames:
         raise InputError(f"no frames could be decoded from {path}")
     timestamps = np.array([f.timestamp_s for f in frames])

@@ -62,7 +62,8 @@ class Child:
     """``python -m synchrony ARGS`` in a subprocess; a thread collects its stderr lines."""
 
     def __init__(self, args: Sequence[str | os.PathLike[str]]) -> None:
-        env = {**os.environ, "SYNCHRONY_MODEL_DIR": str(model_dir()), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "SYNCHRONY_MODEL_DIR": str(model_dir()), "PYTHONUNBUFFERED": "1",
+               "PYTHONFAULTHANDLER": "1"}  # a hang's stacks: see finish()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "synchrony", *map(str, args)], cwd=REPO_ROOT, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -105,8 +106,18 @@ class Child:
             time.sleep(0.005)
 
     def finish(self) -> int:
-        """Wait for the exit and the last stderr line; return the exit status."""
-        code = self.proc.wait(timeout=DEADLINE_S)
+        """Wait for the exit and the last stderr line; return the exit status.
+
+        A process still running after ``DEADLINE_S`` is sent SIGABRT, so that the fault
+        handler prints every thread's stack, and the test fails showing them.
+        """
+        try:
+            code = self.proc.wait(timeout=DEADLINE_S)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGABRT)
+            self.proc.wait(timeout=DEADLINE_S)
+            self._reader.join(timeout=DEADLINE_S)
+            pytest.fail(f"no exit within {DEADLINE_S} s; stacks at SIGABRT:\n{self.stderr}")
         self._reader.join(timeout=DEADLINE_S)
         return code
 
