@@ -39,7 +39,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.dyads import GRID_HZ, MOVEMENT_BAND_HZ, DyadSpec, band_noise, make_dyad  # noqa: E402
+from bench.jobs import run_jobs  # noqa: E402
 from bench.method_validation_report import print_table, write_outputs  # noqa: E402
 from bench.power import _one_blas_thread, _seed  # noqa: E402
 from synchrony.analysis.methods import ALPHA, AnalysisParameters, method_names  # noqa: E402
@@ -254,25 +254,8 @@ def run_all(config: Config, workers: int = 1) -> list[Row]:
     jobs = [Job(s, config.methods, config.n_surrogates) for s in specs(config)]
     log.info("%d pairs x %d method(s) (%s), %d surrogates, %d worker(s)", len(jobs),
              len(config.methods), ", ".join(config.methods), config.n_surrogates, workers)
-    rows: list[Row] = []
-    t0 = time.perf_counter()
-    if workers > 1:
-        with Pool(workers, initializer=_init_worker, initargs=(config.methods,)) as pool:
-            for i, job_rows in enumerate(pool.imap(run_job, jobs, chunksize=2), 1):
-                rows.extend(job_rows)
-                _progress(i, len(jobs), t0)
-    else:
-        for i, job in enumerate(jobs, 1):
-            rows.extend(run_job(job))
-            _progress(i, len(jobs), t0)
-    return rows
-
-
-def _progress(done: int, total: int, t0: float) -> None:
-    if done % 25 == 0 or done == total:
-        spent = time.perf_counter() - t0
-        log.info("%d/%d pairs, %.0f s, about %.0f s left", done, total, spent,
-                 spent / done * (total - done))
+    return run_jobs(jobs, run_job, workers=workers, log=log, unit="pairs",
+                    initializer=_init_worker, initargs=(config.methods,), every=25)
 
 
 def _floats(text: str) -> tuple[float, ...]:

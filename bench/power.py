@@ -33,7 +33,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.dyads import STYLES, DyadSpec, lagged_r, make_dyad  # noqa: E402
+from bench.jobs import run_jobs  # noqa: E402
 from bench.power_report import write_outputs  # noqa: E402
 from bench.power_stats import (  # noqa: E402
     SCHEMES,
@@ -146,32 +146,14 @@ def run_study(config: StudyConfig, settings: WccSettings, workers: int = 1
     jobs = [Job(s, config.schemes, config.n_surrogates, settings) for s in specs(config)]
     log.info("%d dyads x %d schemes, %d surrogates, %d worker(s)", len(jobs),
              len(config.schemes), config.n_surrogates, workers)
-    rows: list[Row] = []
-    t0 = time.perf_counter()
-    if workers > 1:
-        with Pool(workers, initializer=_one_blas_thread) as pool:
-            results = pool.imap(run_job, jobs, chunksize=4)
-            for i, job_rows in enumerate(results, 1):
-                rows.extend(job_rows)
-                _progress(i, len(jobs), t0)
-    else:
-        for i, job in enumerate(jobs, 1):
-            rows.extend(run_job(job))
-            _progress(i, len(jobs), t0)
-    return rows
+    return run_jobs(jobs, run_job, workers=workers, log=log, unit="dyads", chunksize=4,
+                    initializer=_one_blas_thread)
 
 
 def _one_blas_thread() -> None:
     """One BLAS thread per process: the grids are small, and threads fighting over busy
     cores made each grid 5-10 times slower (measured)."""
     threadpool_limits(1)
-
-
-def _progress(done: int, total: int, t0: float) -> None:
-    if done % 20 == 0 or done == total:
-        spent = time.perf_counter() - t0
-        log.info("%d/%d dyads, %.0f s, about %.0f s left", done, total, spent,
-                 spent / done * (total - done))
 
 
 def n_surrogates_used(scheme: str, n_surrogates: int, duration_s: float,

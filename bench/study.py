@@ -45,9 +45,6 @@ import math
 import os
 import platform
 import resource
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -63,6 +60,7 @@ from synchrony.study.executors import ExecutorSpec, open_client  # noqa: E402
 from synchrony.study.item import StudyOptions  # noqa: E402
 from synchrony.study.manifest import StudyItem, read_manifest  # noqa: E402
 from synchrony.study.run import PseudoSpec, StudyResult, run_study  # noqa: E402
+from tests.fixtures.dask_cluster import START_TIMEOUT_S, dask_cluster  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SYNCHRONY_SHARED_DIR", REPO.parent / "shared"))
@@ -71,8 +69,6 @@ CLIP = REPO / "sample_videos" / "demo_dyad_a_leads_0.5s.mp4"
 MEA_FPS = 25.0
 EXECUTORS = ("local-1", "local-2", "dask-2")
 WORKLOADS = ("mea", "video", "video-long")
-START_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -175,53 +171,15 @@ def video_workload(inputs: Path, sizes: Quick, model_dir: str | None, *,
 
 
 # ---------------------------------------------------------------- executors
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each process group (nanny and worker); SIGKILL what outlives the bound."""
-    for p in reversed(procs):
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=STOP_TIMEOUT_S)
-
-
 @contextlib.contextmanager
 def dask_processes(folder: Path, n_workers: int) -> Iterator[Any]:
     """A ``dask scheduler`` and ``n_workers`` ``dask worker`` processes; yield a Client."""
     from distributed import Client
 
     folder.mkdir(parents=True, exist_ok=True)
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> None:
-        with (folder / f"{name}.log").open("wb") as log_file:
-            procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=folder,
-                                          stdout=log_file, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
-
-    try:
-        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port",
-              address.rsplit(":", 1)[1], "--no-dashboard")
-        for k in range(n_workers):
-            start(f"worker{k}", "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-                  "--nworkers", "1", "--no-dashboard", "--name", f"worker{k}")
-        with Client(address, timeout=f"{START_TIMEOUT_S}s") as client:
-            client.wait_for_workers(n_workers, timeout=START_TIMEOUT_S)
-            yield client
-    finally:
-        _stop(procs)
+    with dask_cluster(folder, n_workers) as cluster, \
+            Client(cluster.address, timeout=f"{START_TIMEOUT_S}s") as client:
+        yield client
 
 
 @contextlib.contextmanager

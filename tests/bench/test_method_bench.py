@@ -32,7 +32,7 @@ def test_validation_writes_its_tables(tmp_path: Path) -> None:
     code = method_validation.main([
         "--quick", "--methods", "wcc", "--duration-s", "40", "--n-null", "4",
         "--n-coupled", "1", "--couplings", "0.8", "--lags", "0.5,-0.5", "--surrogates", "19",
-        "--workers", "1", "--out", str(out)])
+        "--workers", "2", "--out", str(out)])
     assert code == 0
     pairs = pd.read_csv(out / "pairs.csv")
     assert len(pairs) == 4 + 2  # one null pair per style, one per coupled cell

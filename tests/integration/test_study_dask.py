@@ -9,17 +9,14 @@ reruns its item on the other worker and the tables are still the local run's.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,83 +24,17 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from tests.fixtures.dask_cluster import START_TIMEOUT_S, STOP_TIMEOUT_S, dask_cluster
 from tests.fixtures.study_tables import write_study, write_table
 
 pytestmark = pytest.mark.slow  # starts Dask clusters and three studies: about 1 min
 
 N_DYADS = 8
 DURATION_S = 60.0
-STOP_TIMEOUT_S = 20.0
-START_TIMEOUT_S = 60.0
 STUDY_TIMEOUT_S = 300.0
 STUDY_ARGS = ("--surrogates", "39", "--pseudo", "all", "--no-progress")
 TABLES = ("study.csv", "failures.csv", "study_summary.json")
 PARQUET_TABLES = ("study.parquet", "pseudo.parquet")
-
-
-@dataclass
-class DaskCluster:
-    """A running scheduler and workers; ``workers[k]`` is worker k's ``dask worker`` process."""
-
-    address: str
-    scheduler: subprocess.Popen[bytes]
-    workers: list[subprocess.Popen[bytes]]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Terminate every process (and its children); kill what is still there after a bound."""
-    for p in reversed(procs):
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=STOP_TIMEOUT_S)
-
-
-@contextlib.contextmanager
-def dask_cluster(folder: Path, n_workers: int = 2) -> Iterator[DaskCluster]:
-    """Start ``dask scheduler`` and ``n_workers`` ``dask worker`` processes; stop them on exit.
-
-    Each process runs in its own session (so it and its children can be signalled as a
-    group), in ``folder/cluster`` as working directory, logging into ``folder``.
-    """
-    from distributed import Client
-
-    workdir = folder / "cluster"
-    workdir.mkdir(parents=True)
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> subprocess.Popen[bytes]:
-        with (folder / f"{name}.log").open("wb") as log_file:
-            proc = subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=workdir,
-                                    stdout=log_file, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        procs.append(proc)
-        return proc
-
-    try:
-        scheduler = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port",
-                          address.rsplit(":", 1)[1], "--no-dashboard")
-        workers = [start(f"worker{k}", "worker", address, "--host", "127.0.0.1",
-                         "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                         "--name", f"worker{k}") for k in range(n_workers)]
-        with Client(address, timeout=f"{START_TIMEOUT_S}s") as client:
-            client.wait_for_workers(n_workers, timeout=START_TIMEOUT_S)
-        yield DaskCluster(address, scheduler, workers)
-    finally:
-        _stop(procs)
 
 
 def _study_command(manifest: Path, out: str, *executor: str) -> list[str]:

@@ -19,25 +19,35 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     signal.signal(signal.SIGTERM, previous)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_waits_for_the_next_check(sig: signal.Signals, sigterm_as_ctrl_c: None) -> None:
-    """case -> expected: signal inside the block -> no exception until check(), then one."""
-    reached = []
-    with pytest.raises(KeyboardInterrupt), InterruptPoints() as points:
+def _signal_inside(sig: signal.Signals, reached: list[str]) -> None:
+    with InterruptPoints() as points:
         signal.raise_signal(sig)
         reached.append("after the signal")  # not interrupted here
         assert points.pending
         points.check()
         reached.append("after check")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_waits_for_the_next_check(sig: signal.Signals, sigterm_as_ctrl_c: None) -> None:
+    """case -> expected: signal inside the block -> no exception until check(), then one."""
+    reached: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        _signal_inside(sig, reached)
     assert reached == ["after the signal"]
     assert signal.getsignal(sig) is signal.default_int_handler  # handlers restored
 
 
-def test_a_signal_after_the_last_check_is_raised_on_leaving(sigterm_as_ctrl_c: None) -> None:
-    """case -> expected: signal after the last check -> KeyboardInterrupt at the block's end."""
-    with pytest.raises(KeyboardInterrupt), InterruptPoints() as points:
+def _signal_after_the_last_check() -> None:
+    with InterruptPoints() as points:
         points.check()
         signal.raise_signal(signal.SIGTERM)
+
+
+def test_a_signal_after_the_last_check_is_raised_on_leaving(sigterm_as_ctrl_c: None) -> None:
+    """case -> expected: signal after the last check -> KeyboardInterrupt at the block's end."""
+    with pytest.raises(KeyboardInterrupt):
+        _signal_after_the_last_check()
 
 
 def test_no_signal_no_interrupt(sigterm_as_ctrl_c: None) -> None:

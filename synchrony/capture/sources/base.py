@@ -149,6 +149,43 @@ class _ClosingContext:
         self.close()
 
 
+class _LiveSource(_ClosingContext):
+    """What a camera and a network stream share: arrival timing, announced rate and size."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.n_consecutive_failures = 0
+        self._clock = clock
+        self._timeline = _Timeline(step_s=_FALLBACK_STEP_S)
+        self._n_delivered = 0
+        self._fps_hint: float | None = None
+        self._size_px: tuple[int, int] | None = None
+
+    @property
+    def fps_hint(self) -> float | None:
+        """Rate in Hz the device or stream announces, ``None`` if it announces none."""
+        return self._fps_hint
+
+    @property
+    def size_px(self) -> tuple[int, int] | None:
+        """(width, height) in pixels of the latest frame (or as announced before the first)."""
+        return self._size_px
+
+    @property
+    def n_frames_hint(self) -> None:
+        """Always ``None``: a live source has no length."""
+        return None
+
+    @property
+    def is_live(self) -> bool:
+        """Always True."""
+        return True
+
+    @property
+    def n_timestamp_fixups(self) -> int:
+        """Frames whose time did not increase and were moved forward 1 µs."""
+        return self._timeline.n_fixups
+
+
 
 
 def quiet_opencv() -> None:

@@ -12,11 +12,9 @@ import cv2
 import numpy as np
 
 from synchrony.capture.sources.base import (
-    _FALLBACK_STEP_S,
     _MAX_PLAUSIBLE_FPS,
     Clock,
-    _ClosingContext,
-    _Timeline,
+    _LiveSource,
     quiet_opencv,
 )
 from synchrony.errors import InputError
@@ -34,17 +32,12 @@ def _bgr_to_rgb(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-class _OpenCVSource(_ClosingContext):
+class _OpenCVSource(_LiveSource):
     """An OpenCV ``VideoCapture`` whose frames are timed on arrival (cameras)."""
 
     def __init__(self, clock: Clock) -> None:
-        self.n_consecutive_failures = 0
-        self._clock = clock
-        self._timeline = _Timeline(step_s=_FALLBACK_STEP_S)
-        self._n_delivered = 0
+        super().__init__(clock)
         self._cap: cv2.VideoCapture | None = None
-        self._fps_hint: float | None = None
-        self._size_px: tuple[int, int] | None = None
         self.reopen()
 
     def _open_capture(self) -> cv2.VideoCapture:
@@ -59,31 +52,6 @@ class _OpenCVSource(_ClosingContext):
     def description(self) -> str:
         """Short name of the device or stream (overridden)."""
         raise NotImplementedError
-
-    @property
-    def fps_hint(self) -> float | None:
-        """Rate in Hz the device or stream reports, ``None`` if it reports none."""
-        return self._fps_hint
-
-    @property
-    def size_px(self) -> tuple[int, int] | None:
-        """(width, height) in pixels of the latest frame (or as reported before the first)."""
-        return self._size_px
-
-    @property
-    def n_frames_hint(self) -> None:
-        """Always ``None``: a live source has no length."""
-        return None
-
-    @property
-    def is_live(self) -> bool:
-        """Always True."""
-        return True
-
-    @property
-    def n_timestamp_fixups(self) -> int:
-        """Frames whose arrival time did not increase and were moved forward 1 µs."""
-        return self._timeline.n_fixups
 
     def reopen(self) -> None:
         """Release the device or connection and open it again.

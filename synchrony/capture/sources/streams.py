@@ -24,12 +24,10 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
 from synchrony.capture.sources.base import (
-    _FALLBACK_STEP_S,
     _MAX_PLAUSIBLE_FPS,
     MAX_STREAM_CLOCK_LEAD_S,
     Clock,
-    _ClosingContext,
-    _Timeline,
+    _LiveSource,
     log,
 )
 from synchrony.capture.sources.files import upright_rgb
@@ -173,7 +171,7 @@ def _open_decoder(url: str, description: str, open_timeout_s: float,
     return _StreamDecoder(url, description, open_timeout_s, read_timeout_s)
 
 
-class StreamSource(_ClosingContext):
+class StreamSource(_LiveSource):
     """Frames from a network stream (udp, tcp, rtsp, http…), decoded with PyAV.
 
     Joining: packets before the stream's first keyframe are skipped (they cannot be decoded);
@@ -224,14 +222,9 @@ class StreamSource(_ClosingContext):
         self.url = url
         self.open_timeout_s, self.read_timeout_s = open_timeout_s, read_timeout_s
         self.keyframe_wait_s = keyframe_wait_s
-        self.n_consecutive_failures = 0
+        super().__init__(clock)
         self.uses_stream_clock = True
-        self._clock = clock
-        self._timeline = _Timeline(step_s=_FALLBACK_STEP_S)
-        self._n_delivered = 0
         self._decoder: _StreamDecoder | None = None
-        self._fps_hint: float | None = None
-        self._size_px: tuple[int, int] | None = None
         self._last_position_s: float | None = None
         self._last_arrival_s: float | None = None
         self._delay_s: float | None = None
@@ -242,31 +235,6 @@ class StreamSource(_ClosingContext):
     def description(self) -> str:
         """``"stream URL"`` with any password hidden."""
         return f"stream {_redact_url(self.url)}"
-
-    @property
-    def fps_hint(self) -> float | None:
-        """Rate in Hz the stream announces, ``None`` if it announces none."""
-        return self._fps_hint
-
-    @property
-    def size_px(self) -> tuple[int, int] | None:
-        """(width, height) in pixels of the latest frame (or as announced before the first)."""
-        return self._size_px
-
-    @property
-    def n_frames_hint(self) -> None:
-        """Always ``None``: a live source has no length."""
-        return None
-
-    @property
-    def is_live(self) -> bool:
-        """Always True."""
-        return True
-
-    @property
-    def n_timestamp_fixups(self) -> int:
-        """Frames whose time did not increase and were moved forward 1 µs."""
-        return self._timeline.n_fixups
 
     @property
     def waiting_for(self) -> str | None:

@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy.signal import butter, sosfiltfilt
 
 from synchrony.analysis.methods import AnalysisParameters, MethodResult, run_method
 from synchrony.analysis.phase_method import PHASE, PROFILE_PEAK_PLV
 from synchrony.errors import InputError
 from synchrony.render import phase_plot
+from tests.fixtures.series import Pair, coupled_movement, movement
 
 FS_HZ = 20.0
 N = 3600  # 3 min
@@ -30,21 +30,8 @@ PARAMS = AnalysisParameters(window_s=5.0, step_s=1.0, max_lag_s=2.0, n_surrogate
                             band_hz=(0.1, 1.0))
 
 
-def movement(n: int, rng: np.random.Generator) -> np.ndarray:
-    sos = butter(4, [0.1, 1.0], btype="bandpass", fs=FS_HZ, output="sos")
-    x = sosfiltfilt(sos, rng.standard_normal(n))
-    return x / x.std()
-
-
-def coupled_pair(coupling: float, lag_s: float, seed: int, n: int = N
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): the follower is ``coupling`` x the leader ``|lag_s|`` later plus noise."""
-    rng = np.random.default_rng(seed)
-    d = round(abs(lag_s) * FS_HZ)
-    x = movement(n + d, rng)
-    lead, follow = x[d:], x[:n]  # follow[t] = lead[t - d]
-    follow = coupling * follow + math.sqrt(1 - coupling**2) * movement(n, rng)
-    return (lead, follow) if lag_s >= 0 else (follow, lead)
+def coupled_pair(coupling: float, lag_s: float, seed: int, n: int = N) -> Pair:
+    return coupled_movement(lag_s, coupling, seed, n)
 
 
 def run(a: np.ndarray, b: np.ndarray, params: AnalysisParameters = PARAMS) -> MethodResult:

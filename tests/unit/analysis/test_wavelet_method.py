@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.signal import butter, sosfiltfilt
 
 from synchrony.analysis.methods import (
     AnalysisParameters,
@@ -28,30 +27,15 @@ from synchrony.analysis.methods import (
 from synchrony.analysis.wavelet_method import WAVELET, WaveletDetail
 from synchrony.errors import InputError
 from synchrony.render.wavelet_plot import plot
+from tests.fixtures.series import Pair, coupled_movement, movement
 
 FS_HZ = 20.0
 N = 3600  # 3 min
 PARAMS = AnalysisParameters(n_surrogates=99, seed=1)
 
 
-def movement(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Band-limited (0.1-1 Hz) movement, unit SD."""
-    sos = butter(4, [0.1, 1.0], btype="bandpass", fs=FS_HZ, output="sos")
-    x = sosfiltfilt(sos, rng.standard_normal(n))
-    return x / x.std()
-
-
-def coupled_pair(lag_s: float, coupling: float, seed: int = 0, n: int = N
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b) with the follower a delayed copy of the leader plus own movement; lag > 0: A leads."""
-    rng = np.random.default_rng(seed)
-    d = round(abs(lag_s) * FS_HZ)
-    x = movement(n + d + 200, rng)[100:-100]
-    lead, follow = x[d:d + n], x[:n]
-    noise = math.sqrt(1 - coupling**2) * movement(n, rng)
-    if lag_s >= 0:
-        return lead, coupling * follow + noise
-    return coupling * follow + noise, lead
+def coupled_pair(lag_s: float, coupling: float, seed: int = 0, n: int = N) -> Pair:
+    return coupled_movement(lag_s, coupling, seed, n)
 
 
 def run(a: np.ndarray, b: np.ndarray, params: AnalysisParameters = PARAMS) -> MethodResult:
