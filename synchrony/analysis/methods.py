@@ -360,9 +360,12 @@ def verdict(lag_s: float, test: SurrogateTest | None, *, grid_hz: float) -> tupl
 
     ``leader`` is ``"A"``/``"B"`` only if the test is significant (p < ``ALPHA``) and
     ``lag_s`` is at least one grid sample away from 0, else ``"none"``; ``who_leads`` says
-    it in words.
+    it in words. Without a test (``--surrogates 0``, or too little data where both people
+    are present) nobody is named and the words say so: ``"not tested (lag: ...)"``.
     """
-    significant = test is not None and math.isfinite(test.p) and test.p < ALPHA
+    if test is None or not math.isfinite(test.p):
+        return "none", f"not tested (lag: {describe_lag(lag_s)})"
+    significant = test.p < ALPHA
     leader = leader_of(lag_s, tolerance_s=1.0 / grid_hz - 1e-9) if significant else "none"
     if leader != "none":
         return leader, describe_lag(lag_s)

@@ -50,7 +50,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fisher-z", action="store_true", help="write Fisher z instead of r")
     p.add_argument("--out", type=Path, required=True,
                    help="grid CSV to write; per-window peaks go to <stem>_peaks.csv beside it")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the grid and peaks CSV files if they exist")
     p.set_defaults(func=run)
+
+
+def _outputs(args: argparse.Namespace) -> tuple[Path, Path]:
+    """Return the (grid, peaks) CSV paths, checked before any work is done.
+
+    Refused: the input table, a folder, and (without ``--overwrite``) files that exist.
+    """
+    out = args.out
+    peaks = out.with_name(out.stem + "_peaks.csv")
+    for path in (out, peaks):
+        if path.is_dir():
+            raise InputError(f"--out: {path} is a folder; give a .csv file path")
+        if path.exists() and path.resolve() == Path(args.table).resolve():
+            raise InputError(f"--out: {path} is the input table; give another path")
+        if path.exists() and not args.overwrite:
+            raise InputError(f"--out: {path} exists; pass --overwrite to replace it")
+    return out, peaks
 
 
 def _columns(text: str) -> tuple[int, int]:
@@ -86,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     """Compute the grid and the peaks and write both CSV files."""
     windowing = _windowing(args)
     _check_numbers(args, windowing)
+    out, peaks_path = _outputs(args)
     data = read_pair(args.table, _columns(args.columns))
     a, b = data[:, 0], data[:, 1]
     if args.smooth_s is not None:
@@ -93,11 +113,10 @@ def run(args: argparse.Namespace) -> int:
         b = rmea_smooth(b, args.fps, args.smooth_s)
     result = windowed_xcorr(a, b, fs_hz=args.fps, window_s=args.window_s, step_s=args.step_s,
                             max_lag_s=args.max_lag_s, windowing=windowing)
-    peaks_path = args.out.with_name(args.out.stem + "_peaks.csv")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_grid_csv(args.out, result, fisher=args.fisher_z)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_grid_csv(out, result, fisher=args.fisher_z)
     write_peaks_csv(peaks_path, result)
-    print(f"wrote {args.out} ({result.r.shape[0]} windows x {result.r.shape[1]} lags) and "
+    print(f"wrote {out} ({result.r.shape[0]} windows x {result.r.shape[1]} lags) and "
           f"{peaks_path}; {SIGN_CONVENTION}", file=sys.stderr)
     return 0
 

@@ -296,6 +296,15 @@ def test_method_summary_reads_the_median_lag_and_the_leader_rule() -> None:
     assert (weak["leader"], weak["who_leads"]) == ("none", "no significant synchrony")
 
 
+def test_without_a_test_nobody_is_named_and_the_words_say_not_tested() -> None:
+    """case -> expected: --surrogates 0 (no test) and a +0.5 s lag -> leader "none", words
+    "not tested" with the lag; a NaN p the same."""
+    assert verdict(0.5, None, grid_hz=20.0) == (
+        "none", "not tested (lag: B follows A by 0.50 s)")
+    nan_p = SurrogateTest("circular_shift", 99, 0.8, 0.2, 0.1, 6.0, math.nan, np.zeros(99))
+    assert verdict(-0.5, nan_p, grid_hz=20.0) == ("none", "not tested (lag: A follows B by 0.50 s)")
+
+
 class _Named:
     name = "Not A Name"
     statistic = None

@@ -142,3 +142,37 @@ def test_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["wcc", str(tmp_path / "nope.txt"), "--fps", "25", "--window-s", "2",
                  "--step-s", "1", "--max-lag-s", "0.5", "--out", str(tmp_path / "g.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["grid exists", "peaks exist", "input table", "a folder"])
+def test_outputs_are_never_replaced_silently(table: Path, tmp_path: Path, case: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """case -> expected: an existing grid or peaks file -> exit 2, one line naming
+    --overwrite, file unchanged; --out the input table or a folder -> exit 2 even with
+    --overwrite; with --overwrite an existing grid is replaced."""
+    args = ["--fps", "25", "--window-s", "8", "--step-s", "4", "--max-lag-s", "1"]
+    out = tmp_path / "g.csv"
+    if case == "grid exists":
+        out.write_text("earlier\n")
+    elif case == "peaks exist":
+        (tmp_path / "g_peaks.csv").write_text("earlier\n")
+    elif case == "input table":
+        out = table
+    else:
+        out = tmp_path / "folder"
+        out.mkdir()
+    before = out.read_bytes() if out.is_file() else None
+    assert main(["wcc", str(table), *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("synchrony wcc: error: --out:"), err
+    if before is not None:
+        assert out.read_bytes() == before
+    if case in ("grid exists", "peaks exist"):
+        assert "--overwrite" in err[0]
+        assert main(["wcc", str(table), *args, "--out", str(tmp_path / "g.csv"),
+                     "--overwrite"]) == 0
+        assert (tmp_path / "g.csv").read_text() != "earlier\n"
+        assert (tmp_path / "g_peaks.csv").read_text() != "earlier\n"
+    else:
+        assert main(["wcc", str(table), *args, "--out", str(out), "--overwrite"]) == 2
