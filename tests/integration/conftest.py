@@ -11,12 +11,11 @@ from tests.shared import load_generator
 
 @pytest.fixture(scope="session")
 def dyad_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Three 24 s clips: A leads by 0.5 s, B leads by 0.4 s, independent people."""
+    """Two 24 s clips: A leads by 0.5 s, independent people (B leading: test_rendered_dyads)."""
     gen = load_generator()
     folder = tmp_path_factory.mktemp("clips")
     specs = {
         "a_leads_0.5": {"lag_s": 0.5, "coupling": 0.85, "seed": 11},
-        "b_leads_0.4": {"lag_s": -0.4, "coupling": 0.85, "seed": 12},
         "independent": {"lag_s": 0.0, "coupling": 0.0, "seed": 13},
     }
     clips = {}

@@ -58,6 +58,12 @@ _PROGRESS = re.compile(r"^tracking frames \[[#-]+\] (\d+)/(\d+) ")
 # --------------------------------------------------------------------------- helpers
 
 
+def _ctrl_c_default() -> None:
+    """In the child before exec: SIGINT as a terminal delivers it (a shell running the tests
+    in the background ignores SIGINT, and a child would inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Child:
     """``python -m synchrony ARGS`` in a subprocess; a thread collects its stderr lines."""
 
@@ -67,7 +73,7 @@ class Child:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "synchrony", *map(str, args)], cwd=REPO_ROOT, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
+            text=True, preexec_fn=_ctrl_c_default)
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)

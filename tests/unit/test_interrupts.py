@@ -13,10 +13,13 @@ from synchrony.interrupts import InterruptPoints
 
 @pytest.fixture
 def sigterm_as_ctrl_c() -> Iterator[None]:
-    """SIGTERM raising KeyboardInterrupt, as ``synchrony.cli`` sets it."""
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    """SIGINT and SIGTERM raising KeyboardInterrupt, as ``synchrony.cli`` sets them (SIGINT
+    too: a shell ignores it in background jobs, and the test process inherits that)."""
+    previous = {sig: signal.signal(sig, signal.default_int_handler)
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     yield
-    signal.signal(signal.SIGTERM, previous)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def _signal_inside(sig: signal.Signals, reached: list[str]) -> None:

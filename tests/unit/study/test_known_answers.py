@@ -25,11 +25,11 @@ from synchrony.study.manifest import read_manifest
 from synchrony.study.run import PseudoSpec, StudyResult, run_study
 from tests.fixtures.study_tables import LAG_S, write_study
 
-pytestmark = pytest.mark.slow  # about 1 min in all (20 null studies)
+pytestmark = pytest.mark.slow  # about 1 min in all (10 null studies)
 
 N_DYADS = 12
 PSEUDO_PER_ITEM = 10
-NULL_SEEDS = range(20)
+NULL_SEEDS = range(10)
 ALPHA = 0.05
 OPTIONS = StudyOptions(params=AnalysisParameters(n_surrogates=0))
 
@@ -90,6 +90,6 @@ def test_independent_dyads_give_d_near_0_and_no_significant_p_in_90_percent_of_s
     assert all(math.isfinite(d) for d in ds)
     non_significant = np.mean(np.asarray(ps) >= ALPHA)
     assert non_significant >= 0.9, f"p = {ps}"
-    # d near 0: its mean over seeds (SE about 0.3 / sqrt(20)) and every single study.
+    # d near 0: its mean over seeds (SE about 0.3 / sqrt(10)) and every single study.
     assert abs(np.mean(ds)) < 0.25, f"d = {ds}"
     assert max(abs(d) for d in ds) < 1.0, f"d = {ds}"
