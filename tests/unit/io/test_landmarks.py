@@ -1,0 +1,59 @@
+"""The landmark table (:mod:`synchrony.io.landmarks`) is built column by column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from synchrony.io.landmarks import (
+    landmark_rows,
+    landmarks_schema,
+    landmarks_table,
+)
+from synchrony.records import HALVES, PersonObservation, TrackedFrame
+
+
+def _person(rng: np.random.Generator, *, face: bool, pose: bool) -> PersonObservation:
+    def values(*shape: int, present: bool = True) -> np.ndarray:
+        return (rng.random(shape) if present else np.full(shape, np.nan)).astype(np.float32)
+
+    return PersonObservation(
+        pose_xy_norm=values(33, 2, present=pose), pose_visibility=values(33, present=pose),
+        face_xy_norm=values(478, 2, present=face), head_matrix=values(4, 4, present=face),
+        blendshapes=values(52, present=face), motion_fraction=float(rng.random()))
+
+
+def _frames(n: int) -> list[TrackedFrame]:
+    """Frames with every mix of missing faces and poses (A no face every 3rd frame, B no
+    pose every 5th), irregular timestamps and indices."""
+    rng = np.random.default_rng(0)
+    return [TrackedFrame(timestamp_s=0.04 * i + 0.001 * (i % 7), index=2 * i,
+                         size_px=(640, 480),
+                         people=(_person(rng, face=i % 3 != 0, pose=True),
+                                 _person(rng, face=True, pose=i % 5 != 0)),
+                         regions=HALVES) for i in range(n)]
+
+
+def test_the_column_wise_table_equals_the_row_by_row_one() -> None:
+    """case -> expected: 60 frames with missing faces and poses -> the same schema and,
+    column by column, the same values (NaN where NaN, a null face list where no face)."""
+    frames = _frames(60)
+    got = landmarks_table(frames)
+    want = pa.Table.from_pylist([r for f in frames for r in landmark_rows(f)],
+                                schema=landmarks_schema())
+    assert got.schema.equals(want.schema)
+    assert got.num_rows == 120
+    for name in want.column_names:
+        a, b = got[name].combine_chunks(), want[name].combine_chunks()
+        if pa.types.is_floating(a.type):
+            assert a.null_count == b.null_count == 0, name
+            np.testing.assert_array_equal(a.to_numpy(), b.to_numpy(), err_msg=name)
+        else:
+            assert a.equals(b), name
+    assert got["face_xy_norm"].null_count == 20  # A's missing faces
+
+
+def test_no_frames_give_an_empty_table_with_the_schema() -> None:
+    table = landmarks_table([])
+    assert table.num_rows == 0
+    assert table.schema.equals(landmarks_schema())
