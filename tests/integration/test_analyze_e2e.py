@@ -1,7 +1,9 @@
 """``synchrony analyze`` end to end: real MediaPipe on generated and real clips.
 
-Truths: the generated clips' parameters (sample_videos/make_dyad_clip.py) and the shared
-clip real_motion_mirror_lag0.5s.mp4 (B = A mirrored and 0.5 s later).
+Truths: the bundled demo's parameters (``sample_videos/demo_dyad_a_leads_0.5s.truth.json``:
+B follows A by 0.5 s, 30 s at 25 fps) and the shared clip real_motion_mirror_lag0.5s.mp4
+(B = A mirrored and 0.5 s later). B leading and independent rendered people are tested in
+``test_rendered_dyads.py`` and ``test_frame_events_e2e.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from synchrony.capture.samples import sample_clip
 from synchrony.cli import main
 from tests.shared import model_dir, shared_path
 
@@ -27,13 +30,9 @@ def analyze(video: Path, out: Path, *extra: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def results(dyad_clips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-            ) -> dict[str, tuple[dict, Path]]:
-    out = {}
-    for name, clip in dyad_clips.items():
-        folder = tmp_path_factory.mktemp(name) / "out"
-        out[name] = (analyze(clip, folder), folder)
-    return out
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, Path]]:
+    folder = tmp_path_factory.mktemp("demo") / "out"
+    return {"a_leads_0.5": (analyze(sample_clip(), folder), folder)}
 
 
 @pytest.mark.parametrize("signal", ["body", "head"])
@@ -46,18 +45,11 @@ def test_leader_and_lag_recovered(results: dict, clip: str, leader: str, lag_s: 
     assert block["median_peak_lag_s"] == pytest.approx(lag_s, abs=0.1)
 
 
-@pytest.mark.parametrize("signal", ["body", "head"])
-def test_independent_pair_is_not_called_synchronous(results: dict, signal: str) -> None:
-    block = results["independent"][0]["signals"][signal]
-    assert block["leader"] == "none"
-    assert block["surrogate"]["p"] >= 0.05
-
-
 def test_summary_contract_and_files(results: dict) -> None:
     summary, folder = results["a_leads_0.5"]
     assert summary["schema"] == "synchrony.summary/2"
     assert set(summary["source"]) >= {"path", "fps", "n_frames", "duration_s"}
-    assert summary["source"]["n_frames"] == 600
+    assert summary["source"]["n_frames"] == 750
     assert summary["source"]["fps"] == pytest.approx(25.0, rel=1e-3)
     for person, position in (("A", "left"), ("B", "right")):
         block = summary["people"][person]
@@ -79,7 +71,7 @@ def test_summary_contract_and_files(results: dict) -> None:
     assert list(signals.columns[:1]) == ["time_s"]
     assert {"A_body", "B_body", "A_head", "B_motion"} <= set(signals.columns)
     landmarks = pq.read_table(folder / "landmarks.parquet")
-    assert landmarks.num_rows == 2 * 600
+    assert landmarks.num_rows == 2 * 750
     assert "pose_left_shoulder_visibility" in landmarks.column_names
     grid_header = (folder / "wcc_body.csv").read_text().splitlines()[0].split(",")
     assert grid_header[0] == "window_start_s"

@@ -193,7 +193,8 @@ def test_a_marker_from_another_process_lands_in_the_session(
     session = tmp_path / "session"
     stream = subprocess.Popen(
         _stream_cmd(str(SAMPLE_CLIP), "--jsonl", "-", "--record", str(session),
-                    "--markers-lsl", name, "--exit-after-s", "12"),
+                    "--markers-lsl", name, "--exit-after-s", "12", "--window-s", "2",
+                    "--max-lag-s", "0.5"),  # first row after 2.5 s of video, even when loaded
         cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     processes.append(stream)
     assert stream.stdout is not None

@@ -73,8 +73,11 @@ def test_analyze_and_record_work_offline(clip: Path, tmp_path: Path) -> None:
 
 
 def test_stream_with_lsl_and_a_study_work_offline(clip: Path, tmp_path: Path) -> None:
+    # 2 s windows: the first row needs 2.5 s of tracked video, not 7 s (one loaded CI run
+    # wrote no row in 8 s with the defaults)
     result = offline("stream", str(clip), "--lsl", "--lsl-prefix", "synchrony-offline",
-                     "--jsonl", str(tmp_path / "rows.jsonl"), "--exit-after-s", "8")
+                     "--jsonl", str(tmp_path / "rows.jsonl"), "--exit-after-s", "8",
+                     "--window-s", "2", "--max-lag-s", "0.5")
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "rows.jsonl").read_text().strip()
     rng_table = tmp_path / "t.txt"
