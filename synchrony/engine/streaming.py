@@ -45,11 +45,12 @@ class StreamingWcc:
         self.win, self.max_lag = win, max_lag
         self.lag_samples = np.arange(-max_lag, max_lag + 1)
         self.lags_s = self.lag_samples / self.fs_hz
-        self._size = win + max_lag + 1  # samples kept: the window, the lag, the leaving one
-        self._a = np.full(self._size, np.nan)
-        self._b = np.full(self._size, np.nan)
-        self._shift_a = np.maximum(self.lag_samples, 0)  # A's sample index = t - shift_a
-        self._shift_b = np.maximum(-self.lag_samples, 0)
+        # The newest max_lag + 1 samples of each person, written twice into a buffer of
+        # twice that length so that they are always one contiguous slice, oldest first.
+        self._span = max_lag + 1
+        self._a = np.full(2 * self._span, np.nan)
+        self._b = np.full(2 * self._span, np.nan)
+        self._last_missing = -(10**18)  # index of the newest sample with a NaN in A or B
         n_lags = len(self.lag_samples)
         self._sums = np.zeros((6, n_lags))  # n, sx, sy, sxx, syy, sxy over the window
         self._terms = np.zeros((win, 6, n_lags))  # each window sample's contribution
@@ -64,12 +65,16 @@ class StreamingWcc:
     def push(self, a: float, b: float) -> None:
         """Append one sample of A and of B (NaN = missing) and update the running sums."""
         t = self.n_pushed
-        self._a[t % self._size] = a
-        self._b[t % self._size] = b
+        span = self._span
+        pos = t % span
+        self._a[pos] = self._a[pos + span] = a
+        self._b[pos] = self._b[pos + span] = b
+        if a != a or b != b:  # NaN
+            self._last_missing = t
         self.n_pushed += 1
         slot = self._terms[t % self.win]
         self._sums -= slot  # the pair terms leaving the window (zeros at the start)
-        self._pair_terms(t, out=slot)
+        self._pair_terms(t, pos + 1, out=slot)
         self._sums += slot
         if self.n_pushed % self.resync_every == 0:
             self._sums = self._terms.sum(axis=0)
@@ -82,34 +87,40 @@ class StreamingWcc:
         for x, y in zip(a, b, strict=True):
             self.push(float(x), float(y))
 
-    def _pair_terms(self, t: int, out: np.ndarray) -> None:
+    def _pair_terms(self, t: int, first: int, out: np.ndarray) -> None:
         """Write into ``out`` (6, n_lags) the terms of the pairs whose later sample is t.
 
-        Before the buffer has filled, indices wrap onto still-NaN slots: no pair.
+        ``first`` is where the newest ``max_lag + 1`` samples start in the doubled buffers.
+        Samples not pushed yet are NaN: no pair.
         """
-        x = self._a[(t - self._shift_a) % self._size]
-        y = self._b[(t - self._shift_b) % self._size]
-        both = ~(np.isnan(x) | np.isnan(y))
-        if not both.all():
-            x = np.where(both, x, 0.0)
-            y = np.where(both, y, 0.0)
-        out[0] = both
-        out[1] = x
-        out[2] = y
-        np.multiply(x, x, out=out[3])
-        np.multiply(y, y, out=out[4])
-        np.multiply(x, y, out=out[5])
+        lag = self.max_lag
+        newest_a = self._a[first:first + self._span]  # A at t - max_lag ... t
+        newest_b = self._b[first:first + self._span]
+        out[1, :lag] = newest_a[lag]  # lags < 0: A's sample stays at t
+        out[1, lag:] = newest_a[::-1]  # lag l >= 0: A at t - l
+        out[2, :lag] = newest_b[:lag]  # lag l < 0: B at t - |l|
+        out[2, lag:] = newest_b[lag]
+        if t - self._last_missing <= self.max_lag or t < self.max_lag:
+            both = ~(np.isnan(out[1]) | np.isnan(out[2]))
+            out[0] = both
+            out[1:3, ~both] = 0.0
+        else:
+            out[0] = 1.0
+        np.multiply(out[1:3], out[1:3], out=out[3:5])
+        np.multiply(out[1], out[2], out=out[5])
 
     def newest(self) -> np.ndarray:
         """(n_lags,) Pearson r of the newest window at each lag; NaN until ``ready``."""
         if not self.ready:
             return np.full(len(self.lag_samples), np.nan)
-        n, sx, sy, sxx, syy, sxy = self._sums
-        var_x = n * sxx - sx * sx
-        var_y = n * syy - sy * sy
-        ok = (n >= 2) & (var_x > _CONSTANT_REL_TOL * n * sxx) & (
-            var_y > _CONSTANT_REL_TOL * n * syy)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.where(ok, (n * sxy - sx * sy) / np.sqrt(np.where(ok, var_x * var_y, 1.0)),
-                         np.nan)
-        return np.clip(r, -1.0, 1.0)
+        sums = self._sums
+        n = sums[0]
+        n_sq = n * sums[3:5]  # n * (sxx, syy)
+        var = n_sq - sums[1:3] * sums[1:3]  # n^2 * variance of x and of y
+        ok = (n >= 2) & (var[0] > _CONSTANT_REL_TOL * n_sq[0]) & (
+            var[1] > _CONSTANT_REL_TOL * n_sq[1])
+        cov = n * sums[5] - sums[1] * sums[2]
+        den = np.multiply(var[0], var[1], out=np.ones_like(n), where=ok)
+        r = np.divide(cov, np.sqrt(den, out=den), out=np.full_like(n, np.nan), where=ok)
+        np.minimum(r, 1.0, out=r)
+        return np.maximum(r, -1.0, out=r)

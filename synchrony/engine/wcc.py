@@ -27,10 +27,14 @@ leader's window moves earlier by ``|l|``. Pairwise-complete Pearson r, NaN when 
 side is constant or fewer than 2 pairs remain. ``window_start_s`` is the start of the
 lag-0 window.
 
-Each cell is a two-pass Pearson r (segments centred on their own means, as R's ``cor``
-does), computed for all windows and lags at once with strided views and ``einsum`` in
-chunks that bound memory: no Python loop per cell, and no prefix-sum cancellation, so
-the grids equal the R tools' to ~1e-12 even in nearly constant windows.
+Each cell equals a two-pass Pearson r (segments centred on their own means, as R's
+``cor`` does), computed for all windows and lags at once in chunks that bound memory: the
+fixed segment is centred exactly, the moving segments' sums and sums of squares come from
+prefix sums, and the cross sums at every lag from one batched real FFT per window block,
+so the cost does not grow with window length x lags. Cells where prefix sums or the FFT
+would lose digits (a segment with a tiny share of its block's energy) are recomputed
+two-pass, so the grids equal the R tools' to ~1e-12 even in nearly constant windows. Gaps
+(NaN) are computed pairwise-complete with strided views.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from typing import Literal, cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import fft as sp_fft
 
 from synchrony.engine import validation
 
@@ -349,7 +354,7 @@ def _r_complete(
     sm = _window_sums(_prefix(mb), starts, w)
     p2 = _prefix(mb * mb)
     smm = _window_sums(p2, starts, w) - sm * sm / w
-    sfm = np.einsum("kw,ksw->ks", fc, sliding_window_view(mb, w, axis=1)[:, starts])
+    sfm = _cross_sums(fc, mb)[:, starts]
     m_mean = centre + sm / w
     # Prefix-sum differences lose digits when a segment's spread is small next to its
     # offset from the block mean or next to the block's total: recompute those exactly.
@@ -369,6 +374,20 @@ def _r_complete(
     s1_sq = (w * delta) ** 2  # (sum(x - y))^2
     maybe_equal = np.abs(s2 - s1_sq) <= 1e-6 * (sff + smm + s1_sq) + 1e-300
     return np.clip(r, -1.0, 1.0), maybe_equal
+
+
+def _cross_sums(fixed_c: np.ndarray, moving_blk: np.ndarray) -> np.ndarray:
+    """Return ``out[k, s] = sum_i fixed_c[k, i] * moving_blk[k, s + i]`` for every offset ``s``.
+
+    One batched real FFT per block (circular correlation on a length that cannot wrap),
+    so the cost grows with the block length, not with window length x lags. Rounding is
+    relative to the block's energy; cells whose segment holds a tiny share of it are the
+    ill-conditioned ones that ``_r_complete`` recomputes two-pass.
+    """
+    w, block = fixed_c.shape[1], moving_blk.shape[1]
+    n = sp_fft.next_fast_len(block, real=True)
+    spec = np.conj(sp_fft.rfft(fixed_c, n, axis=1)) * sp_fft.rfft(moving_blk, n, axis=1)
+    return sp_fft.irfft(spec, n, axis=1)[:, : block - w + 1]
 
 
 def _r_pairwise(fixed: np.ndarray, moving: np.ndarray) -> np.ndarray:

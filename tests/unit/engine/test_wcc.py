@@ -75,6 +75,26 @@ def test_matches_per_cell_loop_with_gaps_and_flat_stretches(method: str) -> None
     assert not np.isnan(res.r).all()
 
 
+@pytest.mark.parametrize("method", ["rmea", "boker"])
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_per_cell_loop_when_cells_are_ill_conditioned(method: str, seed: int) -> None:
+    """Large offsets, quiet stretches next to huge spikes: the cross sums come from one FFT
+    per block, whose rounding is relative to the block's energy, so cells holding a tiny
+    share of it must still equal the two-pass loop (the issue's 1e-9)."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    a = np.cumsum(rng.normal(size=n)) * 1e3 + 1e4
+    b = np.roll(a, 4) + rng.normal(size=n) * 10.0
+    quiet = int(rng.integers(0, 500))
+    a[quiet:quiet + 60] = a[quiet] + rng.normal(size=60) * 1e-2
+    b[int(rng.integers(0, n))] += 1e5
+    res = windowed_xcorr(a, b, fs_hz=10, window_s=3.0, step_s=0.7, max_lag_s=1.2,
+                         method=method)
+    ref = naive_wcc(a, b, win=30, inc=7, lag=12, method=method)
+    np.testing.assert_array_equal(np.isnan(res.r), np.isnan(ref))
+    np.testing.assert_allclose(res.r, ref, atol=1e-9, equal_nan=True)
+
+
 def test_identical_windows_are_nan_under_rmea_rule() -> None:
     """rMEA: a cell whose two segments differ in fewer than 2 samples is NA."""
     rng = np.random.default_rng(1)
