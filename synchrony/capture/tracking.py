@@ -2,8 +2,11 @@
 
 The robust default for two people in one camera (see ARCHITECTURE.md): one region per
 person -- left and right halves unless a calibration profile gives regions -- and in each
-region one ``num_poses=1`` pose task and one ``num_faces=1`` face task. The four task
-objects run in parallel threads (their C++ calls release the GIL). Identities are the
+region one ``num_poses=1`` pose task and one ``num_faces=1`` face task. Each of the four
+task objects has its own worker thread (their C++ calls release the GIL), so the tasks of
+one frame run in parallel and, through :meth:`MediaPipeTracker.submit`, the tasks of the
+next frame start while the slowest task of this one finishes; each task still sees its
+frames in order, as VIDEO mode demands. Identities are the
 regions: **A is the left person, B the right one**, stable across frames by construction.
 
 Landmarks are returned in full-frame normalised coordinates (``xy_norm``: 0-1 of the
@@ -23,7 +26,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Self
@@ -133,7 +137,8 @@ class MediaPipeTracker:
     motion_threshold : grey-level change (0-255) counted as motion.
     crowd_check_every_s : how often (seconds of video) to count people in the whole frame;
         0 disables it.
-    parallel : run the four tasks in parallel threads (default) or one after another.
+    parallel : run the four tasks in their own threads (default) or one after another in
+        the calling thread.
     """
 
     def __init__(
@@ -157,8 +162,9 @@ class MediaPipeTracker:
         self._warm = False
         with native_stderr_silenced():
             self._create_tasks(vision, BaseOptions, pose_model, face_model, crowd_check_every_s)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mediapipe") \
-            if parallel else None
+        # One single-thread worker per task object: frames reach each task in order.
+        self._workers = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediapipe")
+                         for _ in range(4)] if parallel else None
         self._closed = False
 
     def _create_tasks(self, vision: Any, base_options: Any, pose_model: Path, face_model: Path,
@@ -196,8 +202,8 @@ class MediaPipeTracker:
         if self._closed:
             return
         self._closed = True
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        for worker in self._workers or ():
+            worker.shutdown(wait=True)
         with native_stderr_silenced():
             for task in [*self._poses, *self._faces, self._crowd]:
                 if task is not None:
@@ -211,14 +217,22 @@ class MediaPipeTracker:
 
     def track(self, frame: Frame) -> TrackedFrame:
         """Track both people in one frame."""
+        return self.submit(frame).result()
+
+    def submit(self, frame: Frame) -> PendingFrame:
+        """Start tracking ``frame`` and return at once; ``.result()`` waits for it.
+
+        Frames must be submitted in time order. While this frame's tasks run, the caller
+        may submit the next frame: each task object works through its frames in order.
+        """
         import mediapipe as mp
 
         if self._closed:
             raise RuntimeError("tracker is closed")
         t0 = time.perf_counter()
-        quiet = nullcontext() if self._warm else native_stderr_silenced()
+        first = not self._warm  # MediaPipe logs setup warnings on its first calls: silence them
         self._warm = True
-        with self._lock, quiet:
+        with self._lock, native_stderr_silenced() if first else nullcontext():
             ms = self._timestamp_ms(frame.timestamp_s)
             w, h = frame.size_px
             boxes = [r.to_px(w, h) for r in self.regions]
@@ -226,31 +240,20 @@ class MediaPipeTracker:
                               data=np.ascontiguousarray(frame.image_rgb[y0:y1, x0:x1]))
                      for x0, y0, x1, y1 in boxes]
             jobs = [(self._pose_job, i) for i in range(2)] + [(self._face_job, i) for i in range(2)]
-            if self._pool is not None:
-                futures = [self._pool.submit(fn, i, crops[i], ms, boxes[i], (w, h))
-                           for fn, i in jobs]
-                motion = self._motion.update(frame.image_rgb, boxes)
-                results = [f.result() for f in futures]
+            if self._workers is not None:
+                results: list[Any] = [
+                    worker.submit(fn, i, crops[i], ms, boxes[i], (w, h))
+                    for worker, (fn, i) in zip(self._workers, jobs, strict=True)]
+                if first:
+                    futures.wait(results)
             else:
                 results = [fn(i, crops[i], ms, boxes[i], (w, h)) for fn, i in jobs]
-                motion = self._motion.update(frame.image_rgb, boxes)
+            motion = self._motion.update(frame.image_rgb, boxes)
             n_people = None
             if self._crowd is not None and frame.timestamp_s >= self._next_crowd_s:
                 self._next_crowd_s = frame.timestamp_s + self._crowd_every_s
                 n_people = self._count_people(crops)
-        people = tuple(
-            PersonObservation(
-                pose_xy_norm=results[i][0], pose_visibility=results[i][1],
-                face_xy_norm=results[2 + i][0], head_matrix=results[2 + i][1],
-                blendshapes=results[2 + i][2], motion_fraction=motion[i],
-            )
-            for i in range(2)
-        )
-        return TrackedFrame(
-            timestamp_s=frame.timestamp_s, index=frame.index, size_px=(w, h),
-            people=(people[0], people[1]), regions=self.regions, n_people_in_view=n_people,
-            processing_s=time.perf_counter() - t0,
-        )
+        return PendingFrame(frame, results, motion, n_people, self.regions, t0)
 
     def _pose_job(self, i: int, image: Any, ms: int, box: tuple[int, int, int, int],
                   size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -288,3 +291,30 @@ class MediaPipeTracker:
         """
         assert self._crowd is not None
         return sum(len(self._crowd.detect(crop).face_landmarks) for crop in crops)
+
+
+class PendingFrame:
+    """A frame whose four task calls may still be running (see ``MediaPipeTracker.submit``)."""
+
+    def __init__(self, frame: Frame, results: list[Any], motion: Sequence[float],
+                 n_people: int | None, regions: tuple[Region, Region], t0: float) -> None:
+        self._frame, self._results, self._motion = frame, results, motion
+        self._n_people, self._regions, self._t0 = n_people, regions, t0
+
+    def result(self) -> TrackedFrame:
+        """Wait for the task calls and assemble the :class:`TrackedFrame`."""
+        res = [r.result() if isinstance(r, Future) else r for r in self._results]
+        people = tuple(
+            PersonObservation(
+                pose_xy_norm=res[i][0], pose_visibility=res[i][1],
+                face_xy_norm=res[2 + i][0], head_matrix=res[2 + i][1],
+                blendshapes=res[2 + i][2], motion_fraction=self._motion[i],
+            )
+            for i in range(2)
+        )
+        frame = self._frame
+        return TrackedFrame(
+            timestamp_s=frame.timestamp_s, index=frame.index, size_px=frame.size_px,
+            people=(people[0], people[1]), regions=self._regions,
+            n_people_in_view=self._n_people, processing_s=time.perf_counter() - self._t0,
+        )

@@ -1,19 +1,22 @@
 """Every frame of a video file, decoded in its own thread and tracked: :func:`track_video`.
 
 Decoding runs ahead of tracking (a short queue, nothing dropped: a recorded video is
-analysed frame by frame). Frames are allocated in the decoding thread and freed in the
-tracking one; glibc keeps such freed memory in per-thread arenas instead of giving it back,
-which grew a process by about 0.3 MB per frame (1.34 GB after 3,000 frames of the demo at
-120 s, linear in the length), so every ``RELEASE_EVERY_FRAMES`` frames the free heap is
-handed back to the OS (``malloc_trim``; 0.61 GB peak on the same clip, 4 % slower). The
-decoding thread also flags each frame's whole-frame event
-(duplicated frame, lighting step, camera bump: :mod:`synchrony.capture.frame_events`) in
-:attr:`~synchrony.records.TrackedFrame.frame_event`; the signals treat such frames as
-missing samples.
+analysed frame by frame), and a tracker that can pipeline (``submit``, as
+:class:`~synchrony.capture.tracking.MediaPipeTracker`) gets the next frame while the
+slowest task of the previous one still runs (``FRAMES_IN_FLIGHT``). Frames are allocated
+in the decoding thread and freed in the tracking one; glibc keeps such freed memory in
+per-thread arenas instead of giving it back, which grew a process by about 0.3 MB per
+frame (1.34 GB after 3,000 frames of the demo at 120 s, linear in the length), so every
+``RELEASE_EVERY_FRAMES`` frames the free heap is handed back to the OS (``malloc_trim``;
+0.61 GB peak on the same clip, 4 % slower). The decoding thread also flags each frame's
+whole-frame event (duplicated frame, lighting step, camera bump:
+:mod:`synchrony.capture.frame_events`) in :attr:`~synchrony.records.TrackedFrame.frame_event`;
+the signals treat such frames as missing samples.
 """
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import ctypes.util
 import functools
@@ -38,6 +41,8 @@ _POLL_S = 0.05
 """Longest wait (s) for the decoder before Ctrl-C/SIGTERM is looked at again."""
 RELEASE_EVERY_FRAMES = 100
 """Frames tracked between two :func:`release_free_memory` calls (see the module docstring)."""
+FRAMES_IN_FLIGHT = 2
+"""Frames handed to a tracker that can pipeline (has ``submit``) before the oldest is awaited."""
 
 
 @functools.cache
@@ -93,6 +98,21 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
     thread = threading.Thread(target=reader, name="decoder", daemon=True)
     thread.start()
     bar = ProgressBar("tracking frames", info.n_frames) if progress else None
+    submit: Callable[[Frame], Any] | None = getattr(tracker, "submit", None)
+    depth = FRAMES_IN_FLIGHT if submit is not None else 1
+    if submit is None:
+        submit = _Done.of(tracker)
+    in_flight: collections.deque[tuple[Any, str | None]] = collections.deque()
+
+    def collect() -> None:
+        pending, event = in_flight.popleft()
+        tracked = pending.result()
+        frames.append(tracked if event is None else replace(tracked, frame_event=event))
+        if len(frames) % RELEASE_EVERY_FRAMES == 0:
+            release_free_memory()
+        if bar:
+            bar.update()
+
     with InterruptPoints() as interrupts:  # Ctrl-C/SIGTERM between frames, never inside a lock
         try:
             while True:
@@ -105,13 +125,11 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
                     raise item
                 if item is None:
                     break
-                frame, event = item
-                tracked = tracker.track(frame)
-                frames.append(tracked if event is None else replace(tracked, frame_event=event))
-                if len(frames) % RELEASE_EVERY_FRAMES == 0:
-                    release_free_memory()
-                if bar:
-                    bar.update()
+                in_flight.append((submit(item[0]), item[1]))
+                if len(in_flight) >= depth:
+                    collect()
+            while in_flight:
+                collect()
         finally:
             stop.set()
             while thread.is_alive():
@@ -130,3 +148,17 @@ def track_video(path: Path, tracker: PersonTracker, *, progress: bool = True) ->
               "width_px": info.width, "height_px": info.height, "codec": info.codec,
               "nominal_fps": info.fps, "frames_unreadable": lost[0]}
     return TrackingRun(frames, source)
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A frame tracked at once by a tracker without ``submit``, shaped like a pending one."""
+
+    tracked: TrackedFrame
+
+    def result(self) -> TrackedFrame:
+        return self.tracked
+
+    @staticmethod
+    def of(tracker: PersonTracker) -> Callable[[Frame], _Done]:
+        return lambda frame: _Done(tracker.track(frame))

@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from synchrony.capture.factory import TrackerFactory
 from synchrony.capture.frame_events import FrameEventDetector
@@ -50,7 +51,7 @@ from synchrony.live.threads import (
     PipelineStats,
     ProcessingMeter,
 )
-from synchrony.records import HALVES, PersonTracker, Region
+from synchrony.records import HALVES, PersonTracker, Region, TrackedFrame
 
 log = logging.getLogger(__name__)
 
@@ -352,27 +353,48 @@ class LiveRunner:
             self._finish()
 
     def _track_loop(self, tracker: PersonTracker) -> None:
-        pipeline = self.pipeline
+        """Track the mailbox's frames, in capture order.
+
+        With a tracker that can pipeline (``submit``) the next frame is handed over before
+        the previous one's result is awaited whenever a frame is already waiting: two frames
+        in flight while tracking is the bottleneck, one (no added latency) while it keeps up.
+        """
         events = FrameEventDetector()
+        submit = getattr(tracker, "submit", None)
+        pending: tuple[Any, CapturedFrame] | None = None
         while True:
-            item = self.mailbox.get(timeout=IDLE_S)
+            item = self.mailbox.get(timeout=0.0 if pending is not None else IDLE_S)
             if item is None:
+                if pending is not None:
+                    self._tracked(pending[0].result(), pending[1], events)
+                    pending = None
+                    continue
                 if self._capture_done.is_set() or self._stop.is_set():
                     return
                 self._outputs.call("on_idle")
                 continue
-            tracked = tracker.track(item.frame)
-            event = events.update(item.frame.image_rgb)
-            if event is not None:
-                tracked = replace(tracked, frame_event=event)
-            if pipeline is not None:
-                pipeline.push(tracked, image_rgb=item.frame.image_rgb,
-                              captured_s=item.captured_s)
-            else:
-                self._meter.tick(item.captured_s)
-            self._outputs.call("on_frame", tracked, item)
-            if pipeline is not None and pipeline.auto_update:
-                self._send_rows()
+            if submit is None:
+                self._tracked(tracker.track(item.frame), item, events)
+                continue
+            started = (submit(item.frame), item)
+            if pending is not None:
+                self._tracked(pending[0].result(), pending[1], events)
+            pending = started
+
+    def _tracked(self, tracked: TrackedFrame, item: CapturedFrame,
+                 events: FrameEventDetector) -> None:
+        """One tracked frame, in capture order, to the live pipeline and the outputs."""
+        pipeline = self.pipeline
+        event = events.update(item.frame.image_rgb)
+        if event is not None:
+            tracked = replace(tracked, frame_event=event)
+        if pipeline is not None:
+            pipeline.push(tracked, image_rgb=item.frame.image_rgb, captured_s=item.captured_s)
+        else:
+            self._meter.tick(item.captured_s)
+        self._outputs.call("on_frame", tracked, item)
+        if pipeline is not None and pipeline.auto_update:
+            self._send_rows()
 
     # ------------------------------------------------------------------ analysis
     def _analyse(self) -> None:

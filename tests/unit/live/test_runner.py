@@ -155,6 +155,52 @@ def test_outputs_get_every_captured_and_tracked_frame_then_close() -> None:
     assert runner.add_output(Collector()) is False  # the run has ended
 
 
+class PipeliningTracker(ScriptedTracker):
+    """Tracks through ``submit`` (as MediaPipeTracker); counts the frames in flight."""
+
+    def __init__(self, frames: Sequence[TrackedFrame]) -> None:
+        super().__init__(frames)
+        self.submitted: list[int] = []
+        self.awaited: list[int] = []
+        self.in_flight = self.most_in_flight = 0
+
+    def track(self, frame: Frame) -> TrackedFrame:
+        raise AssertionError("a pipelining tracker is used through submit")
+
+    def submit(self, frame: Frame) -> _Pending:
+        self.submitted.append(frame.index)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self.tracked.set()
+        return _Pending(self, self.frames[frame.index % len(self.frames)])
+
+
+class _Pending:
+    def __init__(self, owner: PipeliningTracker, tracked: TrackedFrame) -> None:
+        self.owner, self.tracked = owner, tracked
+
+    def result(self) -> TrackedFrame:
+        self.owner.in_flight -= 1
+        self.owner.awaited.append(self.tracked.index)
+        return self.tracked
+
+
+def test_a_pipelining_tracker_gets_every_frame_once_and_in_order() -> None:
+    """case -> expected: a tracker with ``submit`` -> every frame submitted and awaited
+    once, in capture order, at most two in flight, the outputs see every frame in order
+    and nothing is left in flight at the end."""
+    collector = Collector()
+    frames = dyad_frames(duration_s=4.0, fps=FPS, lag_s=LAG_S)
+    tracker = PipeliningTracker(frames)
+    source = LockstepSource(len(frames), tracker)
+    runner = LiveRunner(source, lambda regions: tracker,  # type: ignore[arg-type]
+                        outputs=[collector])
+    assert runner.run() == "clean"
+    assert tracker.submitted == tracker.awaited == collector.tracked == list(range(100))
+    assert 1 <= tracker.most_in_flight <= 2
+    assert tracker.in_flight == 0
+
+
 def test_synchrony_rows_of_every_signal_arrive_from_the_analysis_thread() -> None:
     collector = Collector()
     pipeline = LivePipeline(window_s=3.0, max_lag_s=1.0, step_s=0.5, auto_update=False)
