@@ -54,7 +54,7 @@ from synchrony import __version__
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
 from synchrony.io.atomic import write_json_atomic, write_parquet_atomic
-from synchrony.io.landmarks import landmark_rows, landmarks_schema
+from synchrony.io.landmarks import landmarks_schema, landmarks_table
 from synchrony.io.tidy import TIMELINE_SCHEMA, timeline_table
 from synchrony.records import HALVES, PERSONS, Region, TrackedFrame
 
@@ -71,6 +71,23 @@ PART_GLOB = "part-*.parquet"
 #: Columns of a landmark part: the analyze landmark table plus three per-frame extras.
 PART_SCHEMA = landmarks_schema().append(pa.field("n_people_in_view", pa.int32())).append(
     pa.field("processing_s", pa.float64())).append(pa.field("frame_event", pa.string()))
+
+
+def part_table(frames: Sequence[TrackedFrame]) -> pa.Table:
+    """Build the landmark part of ``frames``: :func:`landmarks_table` plus per-frame extras."""
+    n_persons = len(PERSONS)
+    table = landmarks_table(frames)
+    extras = {
+        "n_people_in_view": pa.array([f.n_people_in_view for f in frames for _ in range(n_persons)],
+                                     pa.int32()),
+        "processing_s": pa.array([f.processing_s for f in frames for _ in range(n_persons)],
+                                 pa.float64()),
+        "frame_event": pa.array([f.frame_event for f in frames for _ in range(n_persons)],
+                                pa.string()),
+    }
+    for name, column in extras.items():
+        table = table.append_column(PART_SCHEMA.field(name), column)
+    return table
 
 
 class DiskFullError(OSError):
@@ -130,7 +147,7 @@ class SessionWriter:
         self.max_frames_per_part = int(max_frames_per_part)
         self._clock = clock
         self._lock = threading.RLock()
-        self._rows: list[dict[str, Any]] = []
+        self._frames: list[TrackedFrame] = []  # buffered until the next part
         self._n_buffered = 0
         self._n_parts = 0
         self._last_flush = clock()
@@ -193,12 +210,10 @@ class SessionWriter:
         DiskFullError
             The disk is full: the session is closed (``ended: "disk full"``).
         """
-        extra = {"n_people_in_view": frame.n_people_in_view, "processing_s": frame.processing_s,
-                 "frame_event": frame.frame_event}
         with self._lock:
             if self.closed:
                 raise RuntimeError("session writer is closed")
-            self._rows += [row | extra for row in landmark_rows(frame)]
+            self._frames.append(frame)
             self._n_buffered += 1
             self._last_timestamp_s = frame.timestamp_s
             self.metadata["frames_recorded"] += 1
@@ -262,13 +277,13 @@ class SessionWriter:
             self._save_metadata()
 
     def _flush(self) -> None:
-        table = pa.Table.from_pylist(self._rows, schema=PART_SCHEMA)
+        table = part_table(self._frames)
         part = self.path / LANDMARKS_DIR / f"part-{self._n_parts:06d}.parquet"
         try:
             write_parquet_atomic(table, part, mode=self.file_mode)
             self._flush_timeline()
             self._n_parts += 1
-            self._rows, self._n_buffered = [], 0
+            self._frames, self._n_buffered = [], 0
             self._last_flush = self._clock()
             self.metadata["landmark_parts"] = self._n_parts
             self._save_metadata()
@@ -291,7 +306,7 @@ class SessionWriter:
         self.metadata["ended"] = "disk full"
         self.metadata["end_time"] = now_iso()
         self.closed = True
-        self._rows, self._n_buffered = [], 0
+        self._frames, self._n_buffered = [], 0
         try:  # the failed temporary file was deleted, so a few kB are usually free again
             self._save_metadata()
         except OSError as exc:

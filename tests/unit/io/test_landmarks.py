@@ -57,3 +57,31 @@ def test_no_frames_give_an_empty_table_with_the_schema() -> None:
     table = landmarks_table([])
     assert table.num_rows == 0
     assert table.schema.equals(landmarks_schema())
+
+
+def test_a_session_part_equals_its_row_by_row_construction() -> None:
+    """case -> expected: 30 frames with people counts (some unknown), processing times and
+    whole-frame events (some none) -> the part table equals ``from_pylist`` of each
+    person's row plus the frame's extras, schema ``PART_SCHEMA``."""
+    from dataclasses import replace
+
+    from synchrony.session.store import PART_SCHEMA, part_table
+
+    frames = [replace(f, n_people_in_view=None if i % 4 else 2, processing_s=0.01 * i,
+                      frame_event="repeated" if i % 6 == 1 else None)
+              for i, f in enumerate(_frames(30))]
+    got = part_table(frames)
+    want = pa.Table.from_pylist(
+        [row | {"n_people_in_view": f.n_people_in_view, "processing_s": f.processing_s,
+                "frame_event": f.frame_event} for f in frames for row in landmark_rows(f)],
+        schema=PART_SCHEMA)
+    assert got.schema.equals(PART_SCHEMA)
+    for name in want.column_names:
+        a, b = got[name].combine_chunks(), want[name].combine_chunks()
+        if pa.types.is_floating(a.type):
+            np.testing.assert_array_equal(a.to_numpy(zero_copy_only=False),
+                                          b.to_numpy(zero_copy_only=False), err_msg=name)
+        else:
+            assert a.equals(b), name
+    assert got["frame_event"].null_count == 50
+    assert got["n_people_in_view"].null_count == 44
