@@ -35,6 +35,8 @@ from synchrony.io.method_windows import write_method_windows
 from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
 from synchrony.io.tidy import write_grid_csv, write_json, write_rows_csv, write_signals
 from synchrony.records import HALVES, PersonTracker, Region
+from synchrony.render.jobs import run_plot_jobs
+from synchrony.render.plot_helper import PlotHelper
 from synchrony.signals.extract import SignalSet, extract_signals
 from synchrony.signals.frame_events import FRAME_EVENT_COLUMNS, report_frame_events
 
@@ -44,8 +46,12 @@ log = logging.getLogger(__name__)
 
 
 def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
-                  analyses: dict[str, SignalAnalysis], summary: dict[str, Any]) -> None:
-    """Every analyze output file into ``out_dir`` (which must exist)."""
+                  analyses: dict[str, SignalAnalysis], summary: dict[str, Any],
+                  plot_helper: PlotHelper | None = None) -> None:
+    """Every analyze output file into ``out_dir`` (which must exist).
+
+    The plots are drawn here and, if given, by ``plot_helper`` side by side.
+    """
     write_json(out_dir / "summary.json", summary)
     write_signals(out_dir, signals)
     pq.write_table(landmarks_table(run.frames), out_dir / "landmarks.parquet")
@@ -53,11 +59,11 @@ def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
         write_grid_csv(out_dir / f"wcc_{name}.csv", analysis.wcc)
     write_method_windows(out_dir, analyses)
     if analyses:
-        from synchrony.render.method_plots import write_method_plots
-        from synchrony.render.plots import write_analysis_plots
+        from synchrony.render.method_plots import method_plot_jobs
+        from synchrony.render.plots import analysis_plot_jobs
 
-        write_analysis_plots(analyses, signals, out_dir)
-        write_method_plots(analyses, out_dir)
+        run_plot_jobs([*analysis_plot_jobs(analyses, signals, out_dir),
+                       *method_plot_jobs(analyses, out_dir)], plot_helper)
 
 
 def analyze_run(
@@ -72,13 +78,17 @@ def analyze_run(
     roles: dict[str, str | None] | None = None,
     extra_parameters: dict[str, Any] | None = None,
     overwrite: bool = False,
+    parallel_plots: bool = True,
 ) -> dict[str, Any]:
     """Signals, analysis and every output file from already tracked frames; return summary.
 
     Used for videos (after :func:`track_video`) and for recorded sessions (frames read
-    back from the session's landmark files).
+    back from the session's landmark files). ``parallel_plots``: a helper process (started
+    now, warm by the time the plots are due) draws about half of the plots; a study, whose
+    workers already use every core, turns it off.
     """
     tmp = prepare_output_dir(out, overwrite=overwrite)
+    plot_helper = PlotHelper() if parallel_plots else None
     try:
         if nobody_in_view(run.frames):
             raise InputError(f"nobody in view: no person was found in {run.source.get('path')}")
@@ -104,13 +114,18 @@ def analyze_run(
                         ", ".join(f"{n} {100 * f:.0f} %" for n, f in marked.items()))
         summary["frame_events"], event_rows = report_frame_events(signals.frame_events,
                                                                   len(run.frames))
-        write_outputs(tmp, run, signals, analyses, summary)
+        write_outputs(tmp, run, signals, analyses, summary, plot_helper)
         write_rows_csv(tmp / "frame_events.csv", FRAME_EVENT_COLUMNS, event_rows)
         write_analysis_episodes(tmp, signals, analyses, params)  # episodes.csv/.json
         commit_output_dir(tmp, out)
     except BaseException:
+        if plot_helper is not None:
+            plot_helper.close()  # before the folder goes: it may be drawing into it
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if plot_helper is not None:
+            plot_helper.close()
     return summary
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from synchrony.analysis.pair import SignalAnalysis
+from synchrony.render.jobs import PlotJob
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,11 @@ log = logging.getLogger(__name__)
 DRAWN_ELSEWHERE = frozenset({"wcc"})
 
 
-def write_method_plots(analyses: Mapping[str, SignalAnalysis], out_dir: str | Path
-                       ) -> list[Path]:
-    """Write ``<method>_<signal>.png`` for every method but WCC; return the files written."""
+def method_plot_jobs(analyses: Mapping[str, SignalAnalysis], out_dir: str | Path
+                     ) -> list[PlotJob]:
+    """List the plots :func:`write_method_plots` draws, as jobs any process can run."""
     out = Path(out_dir)
-    written = []
+    jobs = []
     for signal, analysis in analyses.items():
         for method, result in analysis.results.items():
             if method in DRAWN_ELSEWHERE:
@@ -37,6 +38,12 @@ def write_method_plots(analyses: Mapping[str, SignalAnalysis], out_dir: str | Pa
                     raise
                 log.debug("no plot module for method %s; no %s_%s.png", method, method, signal)
                 continue
-            title = f"{signal}: {method}"
-            written.append(module.plot(result, out / f"{method}_{signal}.png", title=title))
-    return written
+            jobs.append(PlotJob(module.plot, (result, out / f"{method}_{signal}.png"),
+                                {"title": f"{signal}: {method}"}))
+    return jobs
+
+
+def write_method_plots(analyses: Mapping[str, SignalAnalysis], out_dir: str | Path
+                       ) -> list[Path]:
+    """Write ``<method>_<signal>.png`` for every method but WCC; return the files written."""
+    return [job.run() for job in method_plot_jobs(analyses, out_dir)]

@@ -29,6 +29,7 @@ from matplotlib.text import Text
 from synchrony.analysis.pair import SignalAnalysis
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.engine.surrogates import SurrogateTest
+from synchrony.render.jobs import PlotJob
 from synchrony.render.style import PERSON_COLOURS
 from synchrony.signals.extract import SignalSet
 from synchrony.signals.registry import signal_names, unit_of
@@ -419,6 +420,20 @@ def plot_signals(signals: SignalSet, signal: str, path: str | Path) -> Path:
 # --------------------------------------------------------------------------------------
 # 4. everything for one analysis
 # --------------------------------------------------------------------------------------
+def analysis_plot_jobs(analyses: Mapping[str, SignalAnalysis], signals: SignalSet,
+                       out_dir: str | Path) -> list[PlotJob]:
+    """List the plots :func:`write_analysis_plots` draws, as jobs any process can run."""
+    out = Path(out_dir)
+    t0 = float(signals.time_s[0]) if len(signals.time_s) else 0.0
+    jobs: list[PlotJob] = []
+    for name, analysis in analyses.items():
+        jobs.append(PlotJob(plot_wcc_heatmap, (analysis, out / f"wcc_{name}.png"),
+                            {"time_offset_s": t0}))
+        jobs.append(PlotJob(plot_lag_profile, (analysis, out / f"lag_profile_{name}.png")))
+        jobs.append(PlotJob(plot_signals, (signals, name, out / f"signals_{name}.png")))
+    return jobs
+
+
 def write_analysis_plots(analyses: Mapping[str, SignalAnalysis], signals: SignalSet,
                          out_dir: str | Path) -> list[Path]:
     """Write ``wcc_<signal>.png``, ``lag_profile_<signal>.png`` and ``signals_<signal>.png``.
@@ -435,11 +450,4 @@ def write_analysis_plots(analyses: Mapping[str, SignalAnalysis], signals: Signal
     list of Path
         The files written, three per signal, in the order of ``analyses``.
     """
-    out = Path(out_dir)
-    t0 = float(signals.time_s[0]) if len(signals.time_s) else 0.0
-    written: list[Path] = []
-    for name, analysis in analyses.items():
-        written.append(plot_wcc_heatmap(analysis, out / f"wcc_{name}.png", time_offset_s=t0))
-        written.append(plot_lag_profile(analysis, out / f"lag_profile_{name}.png"))
-        written.append(plot_signals(signals, name, out / f"signals_{name}.png"))
-    return written
+    return [job.run() for job in analysis_plot_jobs(analyses, signals, out_dir)]

@@ -199,7 +199,8 @@ def _analyze_session(item: StudyItem, options: StudyOptions, out: Path) -> dict[
     return analyze_session(session, out, params=options.params,
                            signal_names=list(options.signals), grid_hz=options.grid_hz,
                            extra_parameters={"signals": list(options.signals)},
-                           overwrite=True, **session_calibration_arguments(session))
+                           overwrite=True, parallel_plots=False,
+                           **session_calibration_arguments(session))
 
 
 def _analyze_video(item: StudyItem, options: StudyOptions, out: Path) -> dict[str, Any]:
@@ -219,7 +220,7 @@ def _analyze_video(item: StudyItem, options: StudyOptions, out: Path) -> dict[st
     return analyze_video(item.path, out, params=options.params, make_tracker=make,
                          signal_names=list(options.signals), grid_hz=options.grid_hz,
                          extra_parameters=extra, overwrite=True, progress=False,
-                         **calibration)
+                         parallel_plots=False, **calibration)
 
 
 def read_grid(path: Path) -> tuple[np.ndarray, np.ndarray]:

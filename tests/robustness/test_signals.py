@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import psutil
 import pytest
 
 from synchrony.errors import InputError
@@ -208,12 +209,15 @@ def test_analyze_leaves_no_partial_output(sig: signal.Signals, phase: str,
     overwrite = ["--overwrite"] if phase == "writing" else []
     child = Child(["analyze", clips["short"], "--out", out, *ANALYSIS, *overwrite])
     _reach(child, phase, out)
+    helpers = psutil.Process(child.proc.pid).children(recursive=True)  # the plot helper
     child.proc.send_signal(sig)
     code = child.finish()
     if sig == signal.SIGKILL:
         assert code == -signal.SIGKILL
     else:
         _assert_interrupted(child, code)
+    _, alive = psutil.wait_procs(helpers, timeout=30)  # killed: the helper ends at EOF
+    assert not alive, f"left running: {alive}"
     new = listing(tmp_path) - before
     if sig == signal.SIGKILL and phase == "writing":
         (left,) = {name.split("/")[0] for name in new}
