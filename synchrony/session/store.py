@@ -54,9 +54,11 @@ from synchrony import __version__
 from synchrony.engine.lead import SIGN_CONVENTION
 from synchrony.errors import InputError
 from synchrony.io.atomic import write_json_atomic, write_parquet_atomic
-from synchrony.io.landmarks import landmarks_schema, landmarks_table
+from synchrony.io.landmarks import landmarks_schema
 from synchrony.io.tidy import TIMELINE_SCHEMA, timeline_table
 from synchrony.records import HALVES, PERSONS, Region, TrackedFrame
+from synchrony.session.parts import PART_SCHEMA as PART_SCHEMA  # re-exported (scripts, tests)
+from synchrony.session.parts import part_table
 
 if TYPE_CHECKING:
     from synchrony.analysis.episodes import EpisodeReport
@@ -68,28 +70,6 @@ LANDMARKS_DIR = "landmarks"
 LIVE_TIMELINE_FILE = "live_timeline.parquet"
 VIDEO_FILE = "video.mp4"
 PART_GLOB = "part-*.parquet"
-#: Columns of a landmark part: the analyze landmark table plus three per-frame extras.
-PART_SCHEMA = landmarks_schema().append(pa.field("n_people_in_view", pa.int32())).append(
-    pa.field("processing_s", pa.float64())).append(pa.field("frame_event", pa.string()))
-
-
-def part_table(frames: Sequence[TrackedFrame]) -> pa.Table:
-    """Build the landmark part of ``frames``: :func:`landmarks_table` plus per-frame extras."""
-    n_persons = len(PERSONS)
-    table = landmarks_table(frames)
-    extras = {
-        "n_people_in_view": pa.array([f.n_people_in_view for f in frames for _ in range(n_persons)],
-                                     pa.int32()),
-        "processing_s": pa.array([f.processing_s for f in frames for _ in range(n_persons)],
-                                 pa.float64()),
-        "frame_event": pa.array([f.frame_event for f in frames for _ in range(n_persons)],
-                                pa.string()),
-    }
-    for name, column in extras.items():
-        table = table.append_column(PART_SCHEMA.field(name), column)
-    return table
-
-
 class DiskFullError(OSError):
     """The disk filled up while recording; what was written before is kept."""
 

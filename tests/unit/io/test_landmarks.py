@@ -65,7 +65,7 @@ def test_a_session_part_equals_its_row_by_row_construction() -> None:
     person's row plus the frame's extras, schema ``PART_SCHEMA``."""
     from dataclasses import replace
 
-    from synchrony.session.store import PART_SCHEMA, part_table
+    from synchrony.session.parts import PART_SCHEMA, part_table
 
     frames = [replace(f, n_people_in_view=None if i % 4 else 2, processing_s=0.01 * i,
                       frame_event="repeated" if i % 6 == 1 else None)
