@@ -283,7 +283,8 @@ def lag_profile_figure(analysis: SignalAnalysis) -> Figure:
         ax = fig.add_subplot()
     else:
         ax, ax_null = fig.subplots(1, 2, width_ratios=(2.2, 1.0))
-        _draw_null(ax_null, test)
+        _draw_null(ax_null, test, str(analysis.summary.get("strength_statistic")
+                                      or "session statistic"))
     _draw_profile(ax, analysis)
     ax.set_title(summary_caption(analysis), fontsize=9, loc="left")
     fig.suptitle(f"Lag profile: {analysis.signal}", fontsize=13, x=0.01, ha="left")
@@ -314,8 +315,8 @@ def _draw_profile(ax: Axes, analysis: SignalAnalysis) -> None:
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
 
 
-def _draw_null(ax: Axes, test: SurrogateTest) -> None:
-    """Histogram of the surrogate statistic with the observed value and p."""
+def _draw_null(ax: Axes, test: SurrogateTest, statistic: str) -> None:
+    """Histogram of the surrogate ``statistic`` (its name) with the observed value and p."""
     null = np.asarray(test.null, dtype=np.float64)
     null = null[np.isfinite(null)]
     if null.size:
@@ -328,7 +329,7 @@ def _draw_null(ax: Axes, test: SurrogateTest) -> None:
         ax.legend(loc="best", fontsize=8, framealpha=0.85)
     ax.set_title(f"surrogate null ({test.method.replace('_', ' ')}, n = {test.n})\n"
                  f"z = {_fmt(test.z)},  p = {_fmt(test.p, '.3f')}", fontsize=9.5)
-    ax.set_xlabel("mean |peak r| (surrogate pairs)")
+    ax.set_xlabel(f"{statistic} (surrogate pairs)")
     ax.set_ylabel("count")
 
 

@@ -171,6 +171,10 @@ def test_lag_profile_shows_the_null_only_with_a_surrogate_test(synchronous):
     with_test = plots.lag_profile_figure(synchronous[0])
     assert len(with_test.axes) == 2
     assert "observed" in plots.figure_text(with_test)
+    # the histogram is of the session statistic the test used, named as in summary.json
+    statistic = synchronous[0].summary["strength_statistic"]
+    assert with_test.axes[1].get_xlabel() == f"{statistic} (surrogate pairs)"
+    assert statistic == "profile_peak_z"
     without, _ = _case("no_surrogate")
     fig = plots.lag_profile_figure(without)
     assert len(fig.axes) == 1
