@@ -138,7 +138,9 @@ class TrackedFrame:
     regions: tuple[Region, Region]
     #: People counted in the whole frame when a crowd check ran on this frame, else None.
     n_people_in_view: int | None = None
-    #: Seconds the tracker spent on this frame (wall clock).
+    #: Seconds (wall clock) from handing the frame to the tracker to its result; with two
+    #: frames in flight (``MediaPipeTracker.submit``) this includes waiting for the
+    #: previous frame's slowest task.
     processing_s: float = math.nan
     #: Whole-frame event of this frame (one of :data:`FRAME_EVENTS`), or None.
     frame_event: str | None = None
