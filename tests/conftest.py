@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -14,3 +18,29 @@ synchrony.cli.build_parser()
 
 #: Shared fixtures, loaded for every test (plain helpers are imported from tests.fixtures).
 pytest_plugins = ["tests.fixtures.model_sandbox"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Destroy a Qt test's widgets before the next test starts.
+
+    pytest-qt closes the widgets a test registered and calls ``deleteLater``, but deferred
+    deletes only run in the next event loop, which may belong to any later test (pytest-qt
+    processes events around every test once a ``QApplication`` exists). A window half torn
+    down in some later test's event loop once crashed the run inside pyqtgraph's
+    ``AxisItem.paint``. Here the deletes and the Python wrappers' collection happen now,
+    inside the test that made the widgets.
+    """
+    if "qtbot" not in getattr(item, "fixturenames", ()) or "PyQt6" not in sys.modules:
+        return
+    from PyQt6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete.value)
+    gc.collect()
+    app.processEvents()
