@@ -9,6 +9,7 @@ landmarks jitter from frame to frame) and differentiated.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -53,19 +54,23 @@ def resample(t_src: np.ndarray, values: np.ndarray, t_grid: np.ndarray,
     vals = np.asarray(values, dtype=np.float64)
     flat = vals.reshape(len(t_src), math.prod(vals.shape[1:]))  # also for 0 samples
     out = np.full((len(t_grid), flat.shape[1]), np.nan)
-    for j in range(flat.shape[1]):
-        ok = np.isfinite(flat[:, j])
-        if ok.sum() == 0:
+    finite = np.isfinite(flat)
+    for cols in _same_mask_columns(finite):
+        ok = finite[:, cols[0]]
+        if not ok.any():
             continue
-        ts, ys = t_src[ok], flat[ok, j]
+        ts = t_src[ok]
         right = np.searchsorted(ts, t_grid, side="left")
         left = np.clip(right - 1, 0, len(ts) - 1)
         right_c = np.clip(right, 0, len(ts) - 1)
         exact = (np.abs(ts[right_c] - t_grid) <= _SAME_TIME_S) | (
             np.abs(ts[left] - t_grid) <= _SAME_TIME_S)
         inside = (right > 0) & (right < len(ts)) & (ts[right_c] - ts[left] <= max_gap_s + 1e-9)
-        col = np.interp(t_grid, ts, ys)
-        out[:, j] = np.where(inside | exact, col, np.nan)
+        keep = inside | exact
+        at = t_grid[keep]
+        ys = np.ascontiguousarray(flat[np.ix_(ok, cols)].T)  # one row per column
+        for j, y in zip(cols, ys, strict=True):
+            out[keep, j] = np.interp(at, ts, y)
     return out.reshape((len(t_grid),) + vals.shape[1:])
 
 
@@ -81,23 +86,41 @@ def lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float = DEFAULT_CUTOFF_HZ, *
     out = np.array(x, dtype=np.float64, order="C")  # a C-contiguous copy: flat is a view
     if cutoff_hz <= 0 or cutoff_hz >= fs_hz / 2 or out.size == 0:
         return out
-    sos = butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    sos, sos_zi = _butter_lowpass(float(cutoff_hz), float(fs_hz))
     flat = out.reshape(len(out), -1)
     finite = np.isfinite(flat)
-    _, group_of = np.unique(np.packbits(finite, axis=0).T, axis=0, return_inverse=True)
-    for group in np.unique(group_of):
-        cols = np.flatnonzero(group_of == group)
+    for cols in _same_mask_columns(finite):
         present = finite[:, cols[0]].astype(np.int8)
         edges = np.flatnonzero(np.diff(np.concatenate([[0], present, [0]])))
         for start, stop in zip(edges[::2], edges[1::2], strict=True):
             seg = flat[start:stop][:, cols]
             if causal:
-                zi = sosfilt_zi(sos)[:, :, None] * seg[0][None, None, :]
+                zi = sos_zi[:, :, None] * seg[0][None, None, :]
                 flat[start:stop, cols] = sosfilt(sos, seg, axis=0, zi=zi)[0]
             elif stop - start > 9:
                 flat[start:stop, cols] = sosfiltfilt(sos, seg, axis=0,
                                                      padlen=min(9, stop - start - 1))
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _butter_lowpass(cutoff_hz: float, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """2nd-order Butterworth low-pass (sos) and its step-response state; never modify them.
+
+    Designed once per (cutoff, rate): the live view filters every half second. (Not made
+    read-only: scipy's ``sosfilt`` takes a writable buffer, although it only reads it.)
+    """
+    sos = butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    return sos, sosfilt_zi(sos)
+
+
+def _same_mask_columns(finite: np.ndarray) -> list[np.ndarray]:
+    """Column indices of ``finite`` (n, d) grouped by identical columns, first seen first."""
+    if finite.shape[1] == 0:
+        return []
+    _, group_of = np.unique(np.packbits(finite, axis=0).T, axis=0, return_inverse=True)
+    group_of = group_of.reshape(-1)
+    return [np.flatnonzero(group_of == group) for group in np.unique(group_of)]
 
 
 def derivative(x: np.ndarray, fs_hz: float, causal: bool = False) -> np.ndarray:

@@ -38,6 +38,24 @@ def test_resample_interpolates_by_timestamp_not_index() -> None:
     np.testing.assert_allclose(y, [0.0, 1.0, 2.0])
 
 
+def test_resample_of_many_columns_equals_each_column_alone() -> None:
+    """Columns are resampled in groups that share their gaps: no group may borrow another's."""
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(0.0, 10.0, 300))
+    x = rng.normal(size=(300, 3, 4))
+    x[40:90, 0] = np.nan  # person-like gaps: some columns share them, some do not
+    x[200:260, :, 1] = np.nan
+    x[:, 2, 3] = np.nan
+    x[rng.random(300) < 0.1, 1, 2] = np.nan
+    grid = np.arange(0.0, 10.0, 0.05)
+    together = resample(t, x, grid, max_gap_s=0.3)
+    for i in range(3):
+        for k in range(4):
+            np.testing.assert_array_equal(together[:, i, k],
+                                          resample(t, x[:, i, k], grid, max_gap_s=0.3))
+    assert np.isnan(together[:, 2, 3]).all()
+
+
 def test_lowpass_keeps_slow_movement_and_removes_jitter() -> None:
     fs = 20.0
     t = np.arange(400) / fs
