@@ -356,17 +356,21 @@ def _r_complete(
     smm = _window_sums(p2, starts, w) - sm * sm / w
     sfm = _cross_sums(fc, mb)[:, starts]
     m_mean = centre + sm / w
+    # A block that never changes has no variance in any segment: every cell is NaN (a
+    # two-pass computation gives a variance of exactly 0 or a few ulps, below the tolerance).
+    constant = (np.ptp(moving_blk, axis=1) == 0)[:, None]
     # Prefix-sum differences lose digits when a segment's spread is small next to its
     # offset from the block mean or next to the block's total: recompute those exactly.
-    ill = ~(smm > _ILL_CONDITIONED * np.maximum(sm * sm / w, p2[:, -1:]))
+    ill = ~(smm > _ILL_CONDITIONED * np.maximum(sm * sm / w, p2[:, -1:])) & ~constant
     if ill.any():
         k, j = np.nonzero(ill)
-        seg = moving_blk[k[:, None], starts[j][:, None] + np.arange(w)[None, :]]
+        seg = sliding_window_view(moving_blk, w, axis=1)[k, starts[j]]
         m_mean[k, j] = seg.mean(axis=1)
         segc = seg - m_mean[k, j][:, None]
         smm[k, j] = np.einsum("nw,nw->n", segc, segc)
         sfm[k, j] = np.einsum("nw,nw->n", fc[k], segc)
-    ok = (sff > _CONSTANT_REL_TOL * w * f_mean**2) & (smm > _CONSTANT_REL_TOL * w * m_mean**2)
+    ok = (sff > _CONSTANT_REL_TOL * w * f_mean**2) & (
+        smm > _CONSTANT_REL_TOL * w * m_mean**2) & ~constant
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(ok, sfm / np.sqrt(np.where(ok, sff * smm, 1.0)), np.nan)
     delta = f_mean - m_mean

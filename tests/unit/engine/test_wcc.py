@@ -95,6 +95,26 @@ def test_matches_per_cell_loop_when_cells_are_ill_conditioned(method: str, seed:
     np.testing.assert_allclose(res.r, ref, atol=1e-9, equal_nan=True)
 
 
+@pytest.mark.parametrize("method", ["rmea", "boker"])
+def test_blocks_that_never_change_are_nan_like_the_loop(method: str) -> None:
+    """Whole blocks at one value (a still person's motion at 0, a level not exact in binary)
+    take a short cut; every other cell must still equal the loop."""
+    rng = np.random.default_rng(11)
+    n = 500
+    a = np.cumsum(rng.normal(size=n)) * 1e-3  # small movement: a range well under 1
+    b = np.roll(a, 2) + rng.normal(size=n) * 5e-4
+    a[60:200] = 0.0
+    b[250:400] = 0.1
+    b[420:423] = b[419]  # short repeats inside a changing block
+    res = windowed_xcorr(a, b, fs_hz=10, window_s=3.0, step_s=0.7, max_lag_s=1.2,
+                         method=method)
+    ref = naive_wcc(a, b, win=30, inc=7, lag=12, method=method)
+    np.testing.assert_array_equal(np.isnan(res.r), np.isnan(ref))
+    np.testing.assert_allclose(res.r, ref, atol=1e-12, equal_nan=True)
+    assert np.isnan(res.r).all(axis=1).sum() >= 10  # whole windows inside the still stretches
+    assert np.isfinite(res.r).mean() > 0.4
+
+
 def test_identical_windows_are_nan_under_rmea_rule() -> None:
     """rMEA: a cell whose two segments differ in fewer than 2 samples is NA."""
     rng = np.random.default_rng(1)
