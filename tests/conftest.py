@@ -44,3 +44,13 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete.value)
     gc.collect()
     app.processEvents()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Print pytest-randomly's seed even under ``-q``: a failure that depends on the test
+    order (CI runs in random order) can then be rerun in the same order."""
+    seed = getattr(session.config.option, "randomly_seed", None)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if isinstance(seed, int) and reporter is not None:
+        reporter.write_line(f"test order: pytest-randomly seed {seed} "
+                            f"(the same order again: --randomly-seed={seed})")
