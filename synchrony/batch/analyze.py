@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from synchrony.analysis.pair import (
     AnalysisParameters,
     SignalAnalysis,
@@ -30,7 +28,7 @@ from synchrony.capture.video import TrackingRun, track_video
 from synchrony.errors import InputError
 from synchrony.interrupts import InterruptPoints
 from synchrony.io.episode_files import write_analysis_episodes
-from synchrony.io.landmarks import landmarks_table
+from synchrony.io.landmarks import write_landmarks_parquet
 from synchrony.io.method_windows import write_method_windows
 from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
 from synchrony.io.tidy import write_grid_csv, write_json, write_rows_csv, write_signals
@@ -54,7 +52,7 @@ def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
     """
     write_json(out_dir / "summary.json", summary)
     write_signals(out_dir, signals)
-    pq.write_table(landmarks_table(run.frames), out_dir / "landmarks.parquet")
+    write_landmarks_parquet(run.frames, out_dir / "landmarks.parquet")
     for name, analysis in analyses.items():
         write_grid_csv(out_dir / f"wcc_{name}.csv", analysis.wcc)
     write_method_windows(out_dir, analyses)

@@ -9,11 +9,13 @@ mesh. Written by ``analyze`` (``landmarks.parquet``) and by sessions (``landmark
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from synchrony.errors import InputError
 from synchrony.records import (
@@ -77,6 +79,23 @@ def landmark_rows(frame: TrackedFrame) -> list[dict[str, Any]]:
         row["face_xy_norm"] = None if not np.isfinite(face[0, 0]) else face.ravel().tolist()
         rows.append(row)
     return rows
+
+
+#: Frames per row group of ``landmarks.parquet``: the table of one group is built at a time,
+#: so writing a long session's landmarks needs tens of MB, not twice the landmarks' size.
+LANDMARK_GROUP_FRAMES = 2000
+
+
+def write_landmarks_parquet(frames: Sequence[TrackedFrame], path: Path,
+                            group_frames: int = LANDMARK_GROUP_FRAMES) -> None:
+    """Write :func:`landmarks_table` of ``frames`` to ``path``, ``group_frames`` at a time.
+
+    The file holds the same rows as one ``landmarks_table`` (one row group per
+    ``group_frames`` frames).
+    """
+    with pq.ParquetWriter(path, landmarks_schema()) as writer:
+        for start in range(0, max(len(frames), 1), group_frames):
+            writer.write_table(landmarks_table(frames[start:start + group_frames]))
 
 
 def landmarks_table(frames: Sequence[TrackedFrame]) -> pa.Table:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from synchrony.io.landmarks import (
     landmark_rows,
     landmarks_schema,
     landmarks_table,
+    write_landmarks_parquet,
 )
 from synchrony.records import HALVES, PersonObservation, TrackedFrame
 
@@ -34,15 +38,9 @@ def _frames(n: int) -> list[TrackedFrame]:
                          regions=HALVES) for i in range(n)]
 
 
-def test_the_column_wise_table_equals_the_row_by_row_one() -> None:
-    """case -> expected: 60 frames with missing faces and poses -> the same schema and,
-    column by column, the same values (NaN where NaN, a null face list where no face)."""
-    frames = _frames(60)
-    got = landmarks_table(frames)
-    want = pa.Table.from_pylist([r for f in frames for r in landmark_rows(f)],
-                                schema=landmarks_schema())
+def _assert_same_table(got: pa.Table, want: pa.Table) -> None:
+    """Same schema and, column by column, the same values (NaN equals NaN)."""
     assert got.schema.equals(want.schema)
-    assert got.num_rows == 120
     for name in want.column_names:
         a, b = got[name].combine_chunks(), want[name].combine_chunks()
         if pa.types.is_floating(a.type):
@@ -50,7 +48,33 @@ def test_the_column_wise_table_equals_the_row_by_row_one() -> None:
             np.testing.assert_array_equal(a.to_numpy(), b.to_numpy(), err_msg=name)
         else:
             assert a.equals(b), name
+
+
+def test_the_column_wise_table_equals_the_row_by_row_one() -> None:
+    """case -> expected: 60 frames with missing faces and poses -> the same schema and,
+    column by column, the same values (NaN where NaN, a null face list where no face)."""
+    frames = _frames(60)
+    got = landmarks_table(frames)
+    want = pa.Table.from_pylist([r for f in frames for r in landmark_rows(f)],
+                                schema=landmarks_schema())
+    assert got.num_rows == 120
+    _assert_same_table(got, want)
     assert got["face_xy_norm"].null_count == 20  # A's missing faces
+
+
+def test_landmarks_parquet_is_written_in_row_groups_with_the_same_rows(tmp_path: Path) -> None:
+    """case -> expected: 45 frames written 20 at a time -> 3 row groups of 40, 40 and 10
+    rows, read back equal to the table built at once; no frames -> an empty file with the
+    schema."""
+    frames = _frames(45)
+    path = tmp_path / "landmarks.parquet"
+    write_landmarks_parquet(frames, path, group_frames=20)
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [40, 40, 10]
+    _assert_same_table(pq.read_table(path), landmarks_table(frames))
+    write_landmarks_parquet([], path)
+    assert pq.read_table(path).schema.equals(landmarks_schema())
+    assert pq.read_table(path).num_rows == 0
 
 
 def test_no_frames_give_an_empty_table_with_the_schema() -> None:
