@@ -23,7 +23,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from synchrony.live import DashboardState, LiveParameters, PipelineStats
 
-from .drawing import person_drawings
+from .drawing import annotated_frame
 from .qt_controls import ControlPanel
 from .qt_gauge import SynchronyGauge
 from .qt_traces import TracePlot
@@ -253,7 +253,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if state.version == self._version:
             return
         self._version = state.version
-        self.video.show_frame(state.image_rgb, person_drawings(state))
+        self.video.show_frame(annotated_frame(state))
         if state.data_version != self._data_version:
             self._data_version = state.data_version
             self._draw_plots(state)

@@ -76,11 +76,12 @@ class SynchronyGauge(QtWidgets.QFrame):
         ``peak_r``: the smoothed r (tanh of the timeline strength); ``threshold_r``: the
         chance level as r.
         """
-        self.value.setText(f"synchrony r {peak_r:+.2f}  ({signal})" if math.isfinite(peak_r)
-                           else f"synchrony r –  ({signal})")
+        # One short line at 18 pt: a wrapped value was clipped by the dock's height.
+        self.value.setText(f"synchrony r {peak_r:+.2f}" if math.isfinite(peak_r)
+                           else "synchrony r –")
         self.words.setText(words)
         lag = f"{lag_s:+.2f} s" if math.isfinite(lag_s) else "–"
-        self.lag.setText(f"lag {lag}  (> 0: A leads)")
+        self.lag.setText(f"{signal}: lag {lag}  (> 0: A leads)")
         if significant is None:
             text, colour = "chance level: collecting data", _AMBER
             if math.isfinite(threshold_r):

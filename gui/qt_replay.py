@@ -188,7 +188,7 @@ class ReplayWindow(QtWidgets.QMainWindow):
         model = self.model
         self.position = model.clamp(k)
         time_s = model.time_at(self.position)
-        self.video.show_frame(model.image(self.position), ())
+        self.video.show_frame(model.image(self.position))
         self.timeline.set_cursor(time_s)
         self.time_label.setText(f"{clock_text(time_s)} / {clock_text(model.duration_s)}  "
                                 f"(frame {self.position + 1}/{model.n_frames})")

@@ -22,14 +22,15 @@ pytest_plugins = ["tests.fixtures.model_sandbox"]
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
-    """Destroy a Qt test's widgets before the next test starts.
+    """Finish a Qt test's widget deletes and collect their Python wrappers in its own teardown.
 
-    pytest-qt closes the widgets a test registered and calls ``deleteLater``, but deferred
-    deletes only run in the next event loop, which may belong to any later test (pytest-qt
-    processes events around every test once a ``QApplication`` exists). A window half torn
-    down in some later test's event loop once crashed the run inside pyqtgraph's
-    ``AxisItem.paint``. Here the deletes and the Python wrappers' collection happen now,
-    inside the test that made the widgets.
+    pytest-qt closes the widgets a test registered and calls ``deleteLater``; the deletes
+    then run in whatever event processing comes next, and the wrappers' cycles (pyqtgraph
+    keeps parentless, Python-owned menus and widgets per plot) go at whatever allocation
+    next triggers the garbage collector, possibly inside a later test's paint. A CI run
+    once crashed inside pyqtgraph's ``AxisItem.paint`` on a deleted axis. Here both happen
+    at a fixed point. Nothing else is deleted: deleting pyqtgraph's parentless menus from
+    C++ (e.g. every top-level widget) frees them twice and crashes (seen here).
     """
     if "qtbot" not in getattr(item, "fixturenames", ()) or "PyQt6" not in sys.modules:
         return
@@ -38,9 +39,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     app = QtWidgets.QApplication.instance()
     if app is None:
         return
-    for widget in app.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete.value)
     gc.collect()
     app.processEvents()

@@ -19,6 +19,7 @@ from PyQt6 import QtCore, QtWidgets
 from synchrony.cli import main as cli_main
 from synchrony.commands import monitor as monitor_command
 from synchrony.gui.app import MonitorConfig, build_window, mediapipe_tracker_factory
+from synchrony.gui.drawing import PERSON_RGB, person_label
 from synchrony.gui.qt_dashboard import MainWindow
 from synchrony.gui.workers import SourceChoice
 from synchrony.live import LiveParameters
@@ -142,7 +143,16 @@ def test_person_out_of_view_is_shown(qtbot, clip: Path) -> None:
     win.show()
     win.start(SourceChoice("file", str(clip)))
     qtbot.waitUntil(lambda: "B not in view" in win.banner.text(), timeout=5000)
-    assert "(not in view)" in win.video.overlays[1].label.textItem.toPlainText()
+    state = win.session.pipeline.snapshot()
+    assert person_label(state, 1) == "B  (not in view)"
+    assert person_label(state, 0) == "A"
+    shown = win.video.image.image
+    assert shown is not None
+    assert shown.shape == state.image_rgb.shape
+    assert not np.array_equal(shown, state.image_rgb)  # A and both boxes drawn into it
+    for rgb in PERSON_RGB:  # A's skeleton and box, B's box: drawn in their colours
+        assert np.all(shown == rgb, axis=2).any()
+        assert not np.all(state.image_rgb == rgb, axis=2).any()
     win.close()
 
 
