@@ -21,6 +21,7 @@ lag > 0 means A leads and B follows.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -49,9 +50,21 @@ _PAIRS = np.array(POSE_CONNECTIONS)
 
 
 
+def ascii_text(text: str) -> str:
+    """``text`` in the ASCII OpenCV's fonts draw: accents dropped (é -> e), others -> ``?``.
+
+    ``cv2.putText`` draws each byte of a UTF-8 character as ``?``: a role such as
+    "thérapeute" would read "th??rapeute".
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text)
+                    if not unicodedata.combining(c))
+    return plain.encode("ascii", "replace").decode("ascii")
+
+
 def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float,
           colour: RGB = TEXT_RGB, thickness: int = 1) -> int:
-    """Draw ``text`` with its baseline at ``org``; return the x just after it."""
+    """Draw ``text`` (made ASCII) with its baseline at ``org``; return the x just after it."""
+    text = ascii_text(text)
     cv2.putText(image, text, org, FONT, scale, colour, thickness, cv2.LINE_AA)
     return org[0] + cv2.getTextSize(text, FONT, scale, thickness)[0][0]
 
@@ -59,7 +72,7 @@ def _text(image: np.ndarray, text: str, org: tuple[int, int], scale: float,
 def _tag(image: np.ndarray, text: str, corner: tuple[int, int], scale: float,
          colour: RGB) -> None:
     """Draw a filled label with white text, its top-left corner at ``corner``."""
-    (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
+    (w, h), base = cv2.getTextSize(ascii_text(text), FONT, scale, 1)
     x, y = corner
     cv2.rectangle(image, (x, y), (x + w + 8, y + h + base + 6), colour, -1)
     _text(image, text, (x + 4, y + h + 3), scale, (255, 255, 255))
