@@ -25,8 +25,11 @@ Everything is seeded: the same :class:`DyadSpec` always gives the same series.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -113,6 +116,17 @@ def rhythm(n: int, fs_hz: float, freq_hz: float, rng: np.random.Generator,
         walk = np.cumsum(rng.standard_normal(n)) * phase_sd_per_s / math.sqrt(fs_hz)
         out[:, d] = np.sin(2 * np.pi * freq_hz * t + rng.uniform(0, 2 * np.pi) + walk)
     return out / out.std(axis=0, keepdims=True)
+
+
+def clip_generator() -> ModuleType:
+    """``sample_videos/make_dyad_clip.py`` (the product's clip generator) as a module."""
+    path = Path(__file__).resolve().parents[1] / "sample_videos" / "make_dyad_clip.py"
+    spec = importlib.util.spec_from_file_location("make_dyad_clip", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def latent_movement(n: int, fs_hz: float, rng: np.random.Generator) -> np.ndarray:

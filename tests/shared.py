@@ -5,12 +5,13 @@ When they are missing, tests that need them *fail* in CI (``CI`` set) and skip e
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from bench.dyads import clip_generator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SYNCHRONY_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -40,10 +41,4 @@ def model_dir() -> Path:
 
 def load_generator() -> ModuleType:
     """``sample_videos/make_dyad_clip.py`` (the product's clip generator) as a module."""
-    path = REPO_ROOT / "sample_videos" / "make_dyad_clip.py"
-    spec = importlib.util.spec_from_file_location("make_dyad_clip", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return clip_generator()

@@ -64,7 +64,7 @@ class EpisodeRules:
     """
 
     min_windows: int = 3
-    min_s: float = 5.0
+    min_s: float = 15.0  # docs/validation.md: 5 s gave 6.5 false ruptures per 10 min
     refine: bool = True
 
     def sustain_windows(self, step_s: float) -> int:

@@ -11,8 +11,9 @@ synchrony timeline of :mod:`synchrony.analysis.timeline`, computed causally by t
 functions ``analyze`` uses (:func:`live_timeline_rows`): ``strength`` = the local
 lag-profile peak over the trailing horizon, ``lag_s`` its lag, ``chance_level`` the same
 statistic's 95 % surrogate level (:mod:`synchrony.live.chance`), ``state`` from their
-comparison -- ``unknown`` until the trailing horizon is full and the chance level rests
-on enough shifts (the live warm-up).
+comparison -- ``unknown`` until the trailing horizon holds half a horizon of windows (the
+rule recorded data use at their edges) and the chance level rests on enough shifts (the
+live warm-up).
 
 Sign convention: lag > 0 means A leads and B follows.
 """
@@ -101,7 +102,7 @@ def live_timeline_rows(signal: str, rows: np.ndarray, n_new: int, *, lags_s: np.
     levels = chance(counts, rules.quantile)
     exit_level = chance(counts, rules.exit_quantile) if rules.exit_quantile else None
     states = states_of(strength, levels, counts, np.isfinite(r[-n_new:]).any(axis=1), horizon,
-                       min_fraction=1.0, exit_level=exit_level, previous=previous)
+                       exit_level=exit_level, previous=previous)
     out = []
     for k in range(n_new):
         end_s = float(rows[len(rows) - n_new + k, 0]) + 1.0 / grid_hz

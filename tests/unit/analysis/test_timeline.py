@@ -97,7 +97,7 @@ def test_columns_are_floats_and_state_words() -> None:
 
 
 def test_horizon_windows_known_answers() -> None:
-    assert TimelineRules().horizon_windows(0.5) == 30
+    assert TimelineRules().horizon_windows(0.5) == 50
     assert TimelineRules(horizon_s=10.0).horizon_windows(2.0) == 5
     assert TimelineRules(horizon_s=0.2).horizon_windows(0.5) == 1  # never fewer than 1
 
@@ -125,6 +125,8 @@ def test_local_strength_is_centred_by_default_and_searches_the_band_only() -> No
 # --------------------------------------------------------------------- surrogate nulls
 PARAMS = AnalysisParameters(window_s=5.0, step_s=1.0, max_lag_s=1.0, n_surrogates=0, seed=3)
 RULES = TimelineRules(horizon_s=5.0, lag_band_s=0.3, n_shifts=4, seed=3)
+#: episodes of a few windows (the default sustain, 15 s, is 30 windows at a 0.5 s step)
+SHORT_SUSTAIN = EpisodeRules(min_s=5.0)
 
 
 def coupled(n: int = 240) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +360,7 @@ def test_every_adjacent_pair_of_stretches_gets_a_refined_boundary() -> None:
     states = ["in_sync"] * 10 + ["unknown"] * 2 + ["in_sync"] * 10 + ["not_in_sync"] * 10
     r = np.r_[np.full(12, 0.8), np.full(6, 0.8), np.full(14, 0.0)]  # r drops 4 windows early
     tl = states_timeline(states, r)
-    kinds = [(e.kind, e.start_s) for e in find_episodes(tl)]
+    kinds = [(e.kind, e.start_s) for e in find_episodes(tl, SHORT_SUSTAIN)]
     assert [k for k, _ in kinds] == ["synchrony", "synchrony", "rupture"]
     assert kinds[2][1] == pytest.approx(0.5 * (tl.centre_s[17] + tl.centre_s[18]))
 
@@ -467,5 +469,5 @@ def _sum_ab(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_a_rupture_can_follow_a_repair() -> None:
     states = (["in_sync"] * 12 + ["not_in_sync"] * 12) * 2 + ["in_sync"] * 12
-    kinds = [e.kind for e in find_episodes(states_timeline(states))]
+    kinds = [e.kind for e in find_episodes(states_timeline(states), SHORT_SUSTAIN)]
     assert kinds == ["synchrony", "rupture", "repair", "rupture", "repair"]
