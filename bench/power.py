@@ -193,6 +193,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--durations", type=float, nargs="+", help="durations in seconds")
     p.add_argument("--n-null", type=int, help="independent movement pairs per duration "
                    "(AR(1) and sinusoid get half as many each; full run: 300, 100, 100)")
+    p.add_argument("--styles", nargs="+", choices=STYLES,
+                   help="independent styles to run (default all; the others get no pairs)")
     p.add_argument("--couplings", type=float, nargs="+", help="couplings of coupled dyads")
     p.add_argument("--lags", type=float, nargs="+", help="true lags in seconds (> 0: A leads)")
     p.add_argument("--n-reps", type=int, help="coupled dyads per (coupling, lag, duration)")
@@ -234,6 +236,9 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
     if args.n_null is not None:
         config = replace(config, n_null={"movement": args.n_null, "ar1": args.n_null // 2,
                                          "sinusoid": args.n_null // 2})
+    if args.styles:
+        config = replace(config, n_null={style: n if style in args.styles else 0
+                                         for style, n in config.n_null.items()})
     if args.couplings:
         config = replace(config, couplings=tuple(args.couplings))
     if args.lags:

@@ -289,7 +289,8 @@ def write_outputs(rows: list[dict[str, Any]], run: dict[str, Any], out: Path) ->
     lags.to_csv(out / "lag_errors.csv", index=False)
     leader = leader_right(pairs)
     leader.to_csv(out / "leader.csv", index=False)
-    plot_power(rates, out / "power.png")
+    if (rates["style"] == "movement").any():  # power curves need movement pairs
+        plot_power(rates, out / "power.png")
     if not lags.empty:
         plot_lag_error(lags, out / "lag_error.png")
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")

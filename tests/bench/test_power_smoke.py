@@ -103,3 +103,23 @@ def test_power_command_writes_its_tables(tmp_path: Path) -> None:
     assert power.main(["--combine", str(out), str(out), "--out", str(both)]) == 0
     assert len(pd.read_csv(both / "pairs.csv")) == 2 * len(pairs)
     assert json.loads((both / "run.json").read_text())["run"] == "combined"
+
+
+def test_styles_option_keeps_only_the_named_null_styles() -> None:
+    args = power.parse_args(["--out", "x", "--n-null", "10", "--styles", "sinusoid", "ar1"])
+    config = power.config_from_args(args)
+    assert config.n_null == {"movement": 0, "ar1": 5, "sinusoid": 5}
+    everything = power.config_from_args(power.parse_args(["--out", "x"]))
+    assert all(n > 0 for n in everything.n_null.values())
+
+
+def test_a_run_without_movement_pairs_writes_its_tables(tmp_path: Path) -> None:
+    out = tmp_path / "sinusoid"
+    assert power.main(["--durations", "30", "--n-null", "2", "--styles", "sinusoid",
+                       "--n-reps", "0", "--n-surrogates", "9", "--schemes", "circular_shift",
+                       "--out", str(out)]) == 0
+    pairs = pd.read_csv(out / "pairs.csv")
+    assert set(pairs["style"]) == {"sinusoid"}
+    assert len(pairs) == 2  # one pair x (permutation, prediction reading)
+    assert not (out / "power.png").exists()  # power curves need movement pairs
+    assert "False-positive rate" in (out / "report.md").read_text()
