@@ -37,7 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from synchrony.analysis.timeline import TimelineRules
+from synchrony.analysis.timeline import MIN_HORIZON_FRACTION, TimelineRules
 from synchrony.engine import validation
 from synchrony.engine.lead import describe_lag
 from synchrony.engine.streaming import StreamingWcc
@@ -408,7 +408,7 @@ class LivePipeline:
             words = describe_lag(sync_lag_s, tolerance_s=0.5 / self.grid_hz)
         elif len(rows):
             words = (f"collecting data: a synchrony value needs "
-                     f"{self.timeline_rules.horizon_s:g} s of windows")
+                     f"{MIN_HORIZON_FRACTION * self.timeline_rules.horizon_s:g} s of windows")
         else:
             win, _, max_lag = self._samples
             words = (f"collecting data: first value after "
