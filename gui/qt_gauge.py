@@ -8,6 +8,10 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from .drawing import gauge_fraction
 
+WORDS_PT = 14
+"""Point size of the gauge's words ("B follows A by 0.40 s") when they fit on one line."""
+LONG_WORDS_PT = 11
+"""Point size of longer words (they wrap instead of being clipped)."""
 _GREEN, _GREY, _AMBER = QtGui.QColor(0, 158, 115), QtGui.QColor(150, 150, 150), \
     QtGui.QColor(230, 159, 0)
 
@@ -49,12 +53,13 @@ class SynchronyGauge(QtWidgets.QFrame):
         self.value = self._label("gaugeValue", 18, bold=True)
         self.bar = _Bar(self)
         self.bar.setObjectName("gaugeBar")
-        self.words = self._label("gaugeWords", 14, bold=True)
+        self.words = self._label("gaugeWords", WORDS_PT, bold=True)
         self.lag = self._label("gaugeLag", 10)
         self.significance = self._label("gaugeSignificance", 10)
         self.significance.setToolTip(
-            "Chance level: 95th percentile of the peak |r| of B's history circularly shifted "
-            "against A's (pairings that cannot be in synchrony), from this session so far.")
+            "Chance level: 95th percentile of the same smoothed synchrony value on B's history "
+            "circularly shifted against A's (pairings that cannot be in synchrony), from this "
+            "session so far.")
         for widget in (self.value, self.bar, self.words, self.lag, self.significance):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -69,6 +74,21 @@ class SynchronyGauge(QtWidgets.QFrame):
         label.setFont(font)
         return label
 
+    def _fit_words(self, words: str) -> None:
+        """Set the words' font: 14 pt bold if they fit on one line, else 11 pt.
+
+        A message such as "collecting data: first value after 7.5 s" wrapped at 14 pt and was
+        clipped by the dock's height.
+        """
+        font = self.words.font()
+        font.setPointSize(WORDS_PT)
+        font.setBold(True)
+        width = self.words.contentsRect().width() or self.contentsRect().width()
+        if QtGui.QFontMetrics(font).horizontalAdvance(words) > width:
+            font.setPointSize(LONG_WORDS_PT)
+            font.setBold(False)
+        self.words.setFont(font)
+
     def show_values(self, signal: str, peak_r: float, lag_s: float, words: str,
                     threshold_r: float, significant: bool | None) -> None:
         """Show the synchrony timeline's newest value; green above chance, grey below.
@@ -80,6 +100,7 @@ class SynchronyGauge(QtWidgets.QFrame):
         self.value.setText(f"synchrony r {peak_r:+.2f}" if math.isfinite(peak_r)
                            else "synchrony r –")
         self.words.setText(words)
+        self._fit_words(words)
         lag = f"{lag_s:+.2f} s" if math.isfinite(lag_s) else "–"
         self.lag.setText(f"{signal}: lag {lag}  (> 0: A leads)")
         if significant is None:

@@ -6,6 +6,7 @@ seconds; the ``mediapipe`` ones track the demo clip for real.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -229,3 +230,18 @@ def cli_build_args(argv: list[str]):  # noqa: ANN201
     from synchrony.cli import build_parser
 
     return build_parser().parse_args(["monitor", *argv])
+
+
+def test_gauge_words_that_would_wrap_get_a_smaller_font(qtbot) -> None:
+    from gui.qt_gauge import LONG_WORDS_PT, WORDS_PT, SynchronyGauge
+
+    gauge = SynchronyGauge()
+    qtbot.addWidget(gauge)
+    gauge.resize(320, 200)
+    gauge.show()
+    gauge.show_values("body", 0.4, 0.5, "B follows A by 0.50 s", 0.3, True)
+    assert (gauge.words.font().pointSize(), gauge.words.font().bold()) == (WORDS_PT, True)
+    gauge.show_values("body", math.nan, math.nan, "collecting data: first value after 7.5 s",
+                      math.nan, None)
+    assert (gauge.words.font().pointSize(), gauge.words.font().bold()) == (LONG_WORDS_PT, False)
+    assert gauge.words.heightForWidth(gauge.words.width()) <= gauge.words.height() + 2
