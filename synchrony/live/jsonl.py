@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from synchrony.engine.lead import describe_lag
+from synchrony.engine.lead import describe_leader
 from synchrony.errors import InputError
 from synchrony.live.lsl import CaptureClock
 from synchrony.live.outputs import OutputBase
@@ -60,8 +60,8 @@ class JsonlOutput(OutputBase):
         """Write each row as one line and flush."""
         for row in rows:
             record = {k: _clean(v) for k, v in row.as_dict().items()}
-            record["who_leads"] = describe_lag(row.lag_s) if math.isfinite(row.lag_s) \
-                else "unknown"
+            record["who_leads"] = describe_leader(row.lag_s, row.state) \
+                if math.isfinite(row.lag_s) else "unknown"
             stamp = (float(self.clock.lsl_times(np.array([row.window_end_s]))[0])
                      if self.clock is not None else math.nan)
             record["lsl_time_s"] = _clean(stamp)

@@ -39,7 +39,7 @@ import numpy as np
 
 from synchrony.analysis.timeline import MIN_HORIZON_FRACTION, TimelineRules
 from synchrony.engine import validation
-from synchrony.engine.lead import describe_lag
+from synchrony.engine.lead import describe_leader
 from synchrony.engine.streaming import StreamingWcc
 from synchrony.engine.wcc import check_parameters, windowed_xcorr
 from synchrony.live.chance import ChanceLevels
@@ -405,7 +405,7 @@ class LivePipeline:
         state = latest.state if latest is not None else "unknown"
         significant = None if state == "unknown" else state == "in_sync"
         if latest is not None and math.isfinite(sync_lag_s):
-            words = describe_lag(sync_lag_s, tolerance_s=0.5 / self.grid_hz)
+            words = describe_leader(sync_lag_s, state, tolerance_s=0.5 / self.grid_hz)
         elif len(rows):
             words = (f"collecting data: a synchrony value needs "
                      f"{MIN_HORIZON_FRACTION * self.timeline_rules.horizon_s:g} s of windows")

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from synchrony.analysis.episodes import Episode, SignalTimeline
-from synchrony.engine.lead import describe_lag
+from synchrony.engine.lead import describe_leader
 from synchrony.records import PERSONS, PersonObservation, Region, TrackedFrame
 from synchrony.render.style import PERSON_RGB, POSE_CONNECTIONS
 from synchrony.signals.extract import MIN_VISIBILITY
@@ -244,7 +244,7 @@ class Annotator:
             tx = bar_x0 + round(bar_w * min(max(chance, 0.0), 1.0))
             cv2.line(panel, (tx, top - round(3 * u)), (tx, top + bar_h + round(3 * u)),
                      (255, 230, 80), max(1, round(2 * u)))
-        words = describe_lag(lag) if math.isfinite(lag) else "no clear peak"
+        words = describe_leader(lag, str(tl.state[k]))
         lag_text = f"lag {lag:+.2f} s: {words}" if math.isfinite(lag) else words
         _text(panel, lag_text, (bar_x0 + bar_w + round(12 * u), baseline), 0.5 * u)
 

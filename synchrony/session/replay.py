@@ -36,7 +36,7 @@ from av.video.stream import VideoStream
 from synchrony.analysis.episodes import Episode, EpisodeReport, SignalTimeline
 from synchrony.analysis.timeline import STATE_WORDS
 from synchrony.capture.sources import upright_rgb
-from synchrony.engine.lead import describe_lag
+from synchrony.engine.lead import describe_leader
 from synchrony.errors import InputError
 from synchrony.records import PERSONS, TrackedFrame
 from synchrony.render.frames import BACKGROUND_RGB, draw_person
@@ -274,7 +274,7 @@ class ReplayModel:
             text += f" (chance {chance:.2f}: {STATE_WORDS[str(tl.state[k])]})"
         if not math.isfinite(lag):
             return text + " · no clear peak"
-        return text + f" · lag {lag:+.2f} s: {describe_lag(lag)}"
+        return text + f" · lag {lag:+.2f} s: {describe_leader(lag, str(tl.state[k]))}"
 
     # ---------------------------------------------------------------- markers
     def add_marker(self, time_s: float, label: str | None = None) -> dict[str, Any]:

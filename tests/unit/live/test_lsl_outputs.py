@@ -70,9 +70,12 @@ def test_jsonl_writes_one_object_per_row_with_words_and_null_for_nan(
     clock.add(10.0, 60.0)
     jsonl = JsonlOutput("-", clock)
     jsonl.on_rows([_row("body", 7.0), SynchronyRow("head", 2.0, 7.0, math.nan, math.nan,
-                                                   math.nan, "unknown")])
-    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+                                                   math.nan, "unknown"),
+                   _row("face", 7.0, state="not_in_sync")])
+    first, second, third = (json.loads(line) for line in out.getvalue().splitlines())
     assert first["who_leads"] == "B follows A by 0.50 s"
+    assert third["who_leads"] == "no leader (not above chance)"  # a lag, but no leader
+    assert third["lag_s"] == 0.5
     assert first["lsl_time_s"] == pytest.approx(57.0)
     assert second["strength"] is None
     assert second["who_leads"] == "unknown"

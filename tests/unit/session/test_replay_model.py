@@ -77,6 +77,13 @@ def test_timeline_and_episodes_per_signal(plain: ReplayModel) -> None:
     k = body.window_at(15.0)
     assert k is not None
     assert ("not above chance" in words) == (body.state[k] == "not_in_sync")
+    assert (" follows " in words) == (body.state[k] == "in_sync")  # a leader only in sync
+    states = {str(s) for s in body.state}
+    assert "in_sync" in states
+    for state in states:
+        i = int(np.flatnonzero(body.state == state)[0])
+        said = plain.describe("body", float(body.window_start_s[i] + body.window_end_s[i]) / 2)
+        assert (" follows " in said) == (state == "in_sync"), (state, said)
     with pytest.raises(ValueError, match="signal must be one of"):
         plain.timeline("voice")
 
