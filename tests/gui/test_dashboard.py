@@ -57,7 +57,7 @@ def test_file_source_draws_traces_heatmap_and_gauge(qtbot, window: MainWindow,
     assert window.video.image.image is not None
     label = child(window, QtWidgets.QLabel, "gaugeWords")
     # a leader is named only once the synchrony is above chance
-    qtbot.waitUntil(lambda: label.text().startswith("B follows A"), timeout=60000)
+    qtbot.waitUntil(lambda: label.text().startswith("B follows A"), timeout=120000)
     assert re.fullmatch(r"B follows A by 0\.(3\d|4\d|50) s", label.text()), label.text()
     assert child(window, QtWidgets.QLabel, "gaugeSignificance").text().startswith(
         "above chance")
