@@ -33,7 +33,7 @@ from synchrony.io.method_windows import write_method_windows
 from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
 from synchrony.io.tidy import write_grid_csv, write_json, write_rows_csv, write_signals
 from synchrony.records import HALVES, PersonTracker, Region
-from synchrony.render.jobs import run_plot_jobs
+from synchrony.render.jobs import PlotJob, run_plot_jobs, send_early
 from synchrony.render.plot_helper import PlotHelper
 from synchrony.signals.extract import SignalSet, extract_signals
 from synchrony.signals.frame_events import FRAME_EVENT_COLUMNS, report_frame_events
@@ -45,10 +45,12 @@ log = logging.getLogger(__name__)
 
 def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
                   analyses: dict[str, SignalAnalysis], summary: dict[str, Any],
-                  plot_helper: PlotHelper | None = None) -> None:
+                  plot_helper: PlotHelper | None = None,
+                  early: Sequence[PlotJob] = ()) -> None:
     """Every analyze output file into ``out_dir`` (which must exist).
 
-    The plots are drawn here and, if given, by ``plot_helper`` side by side.
+    The plots are drawn here and, if given, by ``plot_helper`` side by side; ``early``:
+    the signals' plots already sent to the helper (:func:`send_signal_plots`).
     """
     write_json(out_dir / "summary.json", summary)
     write_signals(out_dir, signals)
@@ -60,8 +62,18 @@ def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
         from synchrony.render.method_plots import method_plot_jobs
         from synchrony.render.plots import analysis_plot_jobs
 
-        run_plot_jobs([*analysis_plot_jobs(analyses, signals, out_dir),
-                       *method_plot_jobs(analyses, out_dir)], plot_helper)
+        run_plot_jobs([*analysis_plot_jobs(analyses, signals, out_dir, with_signals=not early),
+                       *method_plot_jobs(analyses, out_dir)], plot_helper, early)
+
+
+def send_signal_plots(signals: SignalSet, names: Sequence[str], out_dir: Path,
+                      plot_helper: PlotHelper | None) -> list[PlotJob]:
+    """Hand the signals' plots to an idle helper now, to be drawn during the analysis."""
+    if plot_helper is None or not plot_helper.idle():
+        return []
+    from synchrony.render.plots import signal_plot_jobs
+
+    return send_early(signal_plot_jobs(signals, names, out_dir), plot_helper)
 
 
 def analyze_run(
@@ -77,16 +89,19 @@ def analyze_run(
     extra_parameters: dict[str, Any] | None = None,
     overwrite: bool = False,
     parallel_plots: bool = True,
+    plot_helper: PlotHelper | None = None,
 ) -> dict[str, Any]:
     """Signals, analysis and every output file from already tracked frames; return summary.
 
     Used for videos (after :func:`track_video`) and for recorded sessions (frames read
-    back from the session's landmark files). ``parallel_plots``: a helper process (started
-    now, warm by the time the plots are due) draws about half of the plots; a study, whose
-    workers already use every core, turns it off.
+    back from the session's landmark files). ``parallel_plots``: a helper process draws
+    about half of the plots, the signals' plots while the surrogate tests run (a study,
+    whose workers already use every core, turns it off); ``plot_helper``: one started
+    earlier (closed here), else one is started now.
     """
     tmp = prepare_output_dir(out, overwrite=overwrite)
-    plot_helper = PlotHelper() if parallel_plots else None
+    if plot_helper is None and parallel_plots:
+        plot_helper = PlotHelper()
     try:
         if nobody_in_view(run.frames):
             raise InputError(f"nobody in view: no person was found in {run.source.get('path')}")
@@ -96,6 +111,7 @@ def analyze_run(
         signals = extract_signals(run.frames, grid_hz=grid_hz, body_scale_px=body_scale_px,
                                   noise_floor=noise_floor)
         reason = too_short_reason(len(signals.time_s), signals.grid_hz, params)
+        early = [] if reason else send_signal_plots(signals, signal_names, tmp, plot_helper)
         analyses = {} if reason else analyze_signals(
             signals, params, signal_names, methods=with_wcc_first(params.methods))
         summary = build_summary(run, signals, analyses, params,
@@ -112,7 +128,7 @@ def analyze_run(
                         ", ".join(f"{n} {100 * f:.0f} %" for n, f in marked.items()))
         summary["frame_events"], event_rows = report_frame_events(signals.frame_events,
                                                                   len(run.frames))
-        write_outputs(tmp, run, signals, analyses, summary, plot_helper)
+        write_outputs(tmp, run, signals, analyses, summary, plot_helper, early)
         write_rows_csv(tmp / "frame_events.csv", FRAME_EVENT_COLUMNS, event_rows)
         write_analysis_episodes(tmp, signals, analyses, params)  # episodes.csv/.json
         commit_output_dir(tmp, out)
@@ -141,12 +157,19 @@ def analyze_video(
 
     ``analysis`` holds :func:`analyze_run`'s keyword arguments (params, signal_names, …).
     The output directory is checked before tracking starts, so a bad ``out`` fails fast.
+    The plot helper is started before tracking, so it is warm when tracking ends.
     """
     shutil.rmtree(prepare_output_dir(out, overwrite=overwrite))
-    tracker = make_tracker(regions)
+    helper = PlotHelper() if analysis.get("parallel_plots", True) else None
     try:
-        run = track_video(video, tracker, progress=progress)
-    finally:
-        with InterruptPoints():  # closed whole, or MediaPipe's threads may hold the exit
-            tracker.close()
-    return analyze_run(run, out, overwrite=overwrite, **analysis)
+        tracker = make_tracker(regions)
+        try:
+            run = track_video(video, tracker, progress=progress)
+        finally:
+            with InterruptPoints():  # closed whole, or MediaPipe's threads may hold the exit
+                tracker.close()
+    except BaseException:
+        if helper is not None:
+            helper.close()
+        raise
+    return analyze_run(run, out, overwrite=overwrite, plot_helper=helper, **analysis)

@@ -22,14 +22,15 @@ class PlotJob:
     """One figure to draw: ``function(*args, **kwargs)`` writes it and returns its path.
 
     ``function`` is a module-level function, so the job can be sent to another process.
+    A batch (:func:`run_batch`) returns the list of its figures' paths.
     """
 
-    function: Callable[..., Path]
+    function: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
 
-    def run(self) -> Path:
-        """Draw the figure in this process."""
+    def run(self) -> Any:
+        """Draw the figure (a batch: the figures) in this process; the path(s)."""
         return self.function(*self.args, **self.kwargs)
 
 
@@ -53,33 +54,58 @@ class Helper(Protocol):
         ...
 
 
-def run_plot_jobs(jobs: Sequence[PlotJob], helper: Helper | None = None) -> list[Path]:
+def run_batch(jobs: Sequence[PlotJob]) -> list[Path]:
+    """Draw ``jobs`` one after another; their paths (a job the helper can run as one)."""
+    return [job.run() for job in jobs]
+
+
+def send_early(jobs: Sequence[PlotJob], helper: Helper | None) -> list[PlotJob]:
+    """Hand ``jobs`` to ``helper`` as one batch now, if it is warm and idle; return those sent.
+
+    Figures that need only what is known early (the signals' plots, before the surrogate
+    tests) are then drawn while this process computes; pass the returned list to
+    :func:`run_plot_jobs` as ``early``.
+    """
+    if helper is None or not jobs or not helper.idle():
+        return []
+    helper.start(PlotJob(run_batch, (list(jobs),)))
+    return list(jobs)
+
+
+def run_plot_jobs(jobs: Sequence[PlotJob], helper: Helper | None = None,
+                  early: Sequence[PlotJob] = ()) -> list[Path]:
     """Draw every job, here and in ``helper``; return the paths in the order of ``jobs``.
 
-    A job the helper could not draw (it failed or died) is drawn here, so its error, if it
-    has one, is raised from this process.
+    ``early``: a batch already sent to ``helper`` by :func:`send_early`, awaited here
+    (their paths come first). A job the helper could not draw (it failed or died) is drawn
+    here, so its error, if it has one, is raised from this process.
     """
-    paths: list[Path | None] = [None] * len(jobs)
-    todo = deque(range(len(jobs)))
-    away: int | None = None
+    everything = [*early, *jobs]
+    paths: list[Path | None] = [None] * len(everything)
+    todo = deque(range(len(early), len(everything)))
+    away: list[int] = list(range(len(early)))  # with the helper: the early batch, or one job
+    batch_away = bool(early)
 
-    def settle(path: Path | None) -> None:
-        nonlocal away
-        assert away is not None
-        paths[away] = path if path is not None else jobs[away].run()
-        away = None
+    def settle(answer: Any) -> None:
+        """Take the helper's answer; draw here what it could not (answer None)."""
+        nonlocal batch_away
+        got = [answer] if not batch_away else answer if answer is not None else [None] * len(away)
+        for k, path in zip(away, got, strict=True):
+            paths[k] = path if path is not None else everything[k].run()
+        away.clear()
+        batch_away = False
 
-    while todo or away is not None:
-        if away is not None:
+    while todo or away:
+        if away:
             done, path = helper.poll()  # type: ignore[union-attr]
             if done:
                 settle(path)
-        if away is None and todo and helper is not None and helper.idle():
-            away = todo.pop()  # the helper takes from the end, this process from the front
-            helper.start(jobs[away])
+        if not away and todo and helper is not None and helper.idle():
+            away.append(todo.pop())  # the helper takes from the end, this process the front
+            helper.start(everything[away[0]])
         if todo:
             k = todo.popleft()
-            paths[k] = jobs[k].run()
-        elif away is not None:
+            paths[k] = everything[k].run()
+        elif away:
             settle(helper.wait())  # type: ignore[union-attr]
     return [p for p in paths if p is not None]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -421,9 +421,19 @@ def plot_signals(signals: SignalSet, signal: str, path: str | Path) -> Path:
 # --------------------------------------------------------------------------------------
 # 4. everything for one analysis
 # --------------------------------------------------------------------------------------
+def signal_plot_jobs(signals: SignalSet, names: Sequence[str], out_dir: str | Path
+                     ) -> list[PlotJob]:
+    """List the ``signals_<signal>.png`` jobs: they need no analysis, so can be drawn early."""
+    return [PlotJob(plot_signals, (signals, name, Path(out_dir) / f"signals_{name}.png"))
+            for name in names]
+
+
 def analysis_plot_jobs(analyses: Mapping[str, SignalAnalysis], signals: SignalSet,
-                       out_dir: str | Path) -> list[PlotJob]:
-    """List the plots :func:`write_analysis_plots` draws, as jobs any process can run."""
+                       out_dir: str | Path, *, with_signals: bool = True) -> list[PlotJob]:
+    """List the plots :func:`write_analysis_plots` draws, as jobs any process can run.
+
+    ``with_signals=False`` leaves out :func:`signal_plot_jobs` (already drawn early).
+    """
     out = Path(out_dir)
     t0 = float(signals.time_s[0]) if len(signals.time_s) else 0.0
     jobs: list[PlotJob] = []
@@ -431,7 +441,8 @@ def analysis_plot_jobs(analyses: Mapping[str, SignalAnalysis], signals: SignalSe
         jobs.append(PlotJob(plot_wcc_heatmap, (analysis, out / f"wcc_{name}.png"),
                             {"time_offset_s": t0}))
         jobs.append(PlotJob(plot_lag_profile, (analysis, out / f"lag_profile_{name}.png")))
-        jobs.append(PlotJob(plot_signals, (signals, name, out / f"signals_{name}.png")))
+        if with_signals:
+            jobs.extend(signal_plot_jobs(signals, [name], out))
     return jobs
 
 

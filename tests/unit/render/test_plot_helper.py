@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from synchrony.render.jobs import PlotJob, run_plot_jobs
+from synchrony.render.jobs import PlotJob, run_plot_jobs, send_early
 from synchrony.render.plot_helper import PlotHelper
 from synchrony.render.plots import analysis_plot_jobs, write_analysis_plots
 from tests.unit.render.test_plots import _case
@@ -94,3 +94,59 @@ def test_the_helper_ignores_ctrl_c_and_ends_when_its_input_closes(tmp_path: Path
     assert (tmp_path / "after.txt").read_text() == "drawn"
     helper.close()
     assert proc.returncode == 0
+
+
+def _write_pid(path: Path) -> Path:
+    import os
+
+    path.write_text(str(os.getpid()))
+    return path
+
+
+def test_an_early_batch_is_drawn_by_the_helper_and_awaited_with_the_rest(
+        tmp_path: Path) -> None:
+    """case -> expected: three jobs sent early as one batch, two more later -> all five
+    files, the early ones first, the batch drawn in the helper's process."""
+    import os
+
+    with PlotHelper() as helper:
+        _warm(helper)
+        early = [PlotJob(_write_pid, (tmp_path / f"early{k}.txt",)) for k in range(3)]
+        assert send_early(early, helper) == early
+        assert not helper.idle()  # busy with the batch
+        assert send_early(early, helper) == []  # only an idle helper takes a batch
+        later = [PlotJob(_write_text, (tmp_path / f"later{k}.txt", "x")) for k in range(2)]
+        paths = run_plot_jobs(later, helper, early)
+    assert [p.name for p in paths] == ["early0.txt", "early1.txt", "early2.txt",
+                                       "later0.txt", "later1.txt"]
+    pids = {(tmp_path / f"early{k}.txt").read_text() for k in range(3)}
+    assert pids != {str(os.getpid())}
+    assert len(pids) == 1
+
+
+def test_an_early_batch_the_helper_fails_on_is_drawn_here(tmp_path: Path) -> None:
+    """case -> expected: the batch's second job fails in the helper -> the whole batch is
+    drawn here, so the error is raised here; with a helper killed mid-batch, every
+    file is still written."""
+    with PlotHelper() as helper:
+        _warm(helper)
+        early = [PlotJob(_write_text, (tmp_path / "a.txt", "a")),
+                 PlotJob(_fail, (tmp_path / "bad.png",))]
+        send_early(early, helper)
+        with pytest.raises(ValueError, match="cannot draw bad.png"):
+            run_plot_jobs([], helper, early)
+    helper = PlotHelper()
+    _warm(helper)
+    early = [PlotJob(_write_text, (tmp_path / f"{k}.txt", str(k))) for k in range(3)]
+    send_early(early, helper)
+    assert helper._proc is not None  # noqa: SLF001
+    helper._proc.kill()  # noqa: SLF001
+    helper._proc.wait(timeout=10)  # noqa: SLF001
+    paths = run_plot_jobs([PlotJob(_write_text, (tmp_path / "late.txt", "late"))], helper,
+                          early)
+    assert [p.read_text() for p in paths] == ["0", "1", "2", "late"]
+    helper.close()
+
+
+def test_without_a_helper_nothing_is_sent_early(tmp_path: Path) -> None:
+    assert send_early([PlotJob(_write_text, (tmp_path / "a.txt", "a"))], None) == []
