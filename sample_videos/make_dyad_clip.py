@@ -617,7 +617,10 @@ def make_dyad_clip(out_path: str | Path, *, duration_s: float = 20.0, fps: float
         as fractions, e.g. ``{"A": {"center_x": 0.2, "scale": 0.25},
         "B": {"center_x": 0.6, "scale": 0.45}}``. None: A at 0.26, B at 0.76, scale 0.40.
     crf : int
-        x264 constant rate factor (quality; higher = smaller file). Ignored for mpeg4.
+        x264 constant rate factor (quality; higher = smaller file); 0 is lossless. Ignored
+        for mpeg4. A lossy x264 encoding is not reproducible here: the same frames encode
+        to different pictures from run to run (measured: 5 distinct outputs of 5 encodes,
+        one thread); at 0 the decoded frames are the rendered frames every time.
     codec : str or None
         ``"libx264"`` or ``"mpeg4"`` (1.5 Mbit/s); None: :func:`default_codec`.
 
@@ -725,12 +728,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--coupling", type=float, default=0.9,
                         help="share of A's delayed movement in B's, 0..1 (0: independent)")
     parser.add_argument("--seed", type=int, default=0,
-                        help="random seed (same seed: same motion and frames)")
+                        help="random seed (same seed: same motion and rendered frames; "
+                             "lossy x264 may encode them differently each run, --crf 0 not)")
     parser.add_argument("--size", default="640x480", help="WIDTHxHEIGHT in pixels")
     parser.add_argument("--layout-a", help="CENTER_X,SCALE of person A as fractions "
                                            "(scale = shoulder width / frame width)")
     parser.add_argument("--layout-b", help="CENTER_X,SCALE of person B as fractions")
-    parser.add_argument("--crf", type=int, default=23, help="x264 quality (higher = smaller)")
+    parser.add_argument("--crf", type=int, default=23,
+                        help="x264 quality (higher = smaller; 0 = lossless)")
     parser.add_argument("--codec", choices=("libx264", "mpeg4"),
                         help="video codec (default: libx264 if available, else mpeg4)")
     args = parser.parse_args(argv)

@@ -26,12 +26,14 @@ DURATION_S = 60.0
 FPS = 10.0
 COUPLING = 0.8
 SIZE_PX = (320, 240)
-#: Largest accepted |lag_s - truth| in seconds (issue 10, Done when).
-#: At +-1.5 s the issue's +-0.1 s is not met in every run: one CI run read head at -1.637 s
-#: for a true -1.5 s (the same clip read -1.510 s in other runs; the cause of the run-to-run
-#: difference is not found yet). Until it is, the long lags are held to 0.2 s and the gap
-#: is reported in the issue note, not hidden.
-LONG_LAG_TOLERANCE_S = 0.2
+#: Lossless H.264 (x264 CRF 0): the x264 build here encodes the same frames differently from
+#: run to run (its output depends on where the frames sit in memory; 5 distinct outputs of
+#: 5 encodes at CRF 23, one thread), so lossy clips made the test's material, and its lag
+#: readings, vary between runs (e.g. head -1.493 to -1.527 s, once -1.637 s, for a true
+#: -1.5 s). Lossless clips decode to the rendered frames exactly: the same result every run.
+CRF = 0
+#: Largest accepted |lag_s - truth| in seconds (issue 10, Done when), at every lag. On the
+#: lossless clips (seeds and lags below) the errors are 0.003-0.061 s.
 LAG_TOLERANCE_S = 0.1
 ALPHA = 0.05
 SIGNALS = ("body", "head")
@@ -91,7 +93,7 @@ def analysed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     clip = folder / "dyad.mp4"
     load_generator().make_dyad_clip(
         clip, duration_s=DURATION_S, fps=FPS, lag_s=case.generator_lag_s, coupling=COUPLING,
-        seed=case.seed, size=SIZE_PX, layout=LAYOUTS[case.layout])
+        seed=case.seed, size=SIZE_PX, layout=LAYOUTS[case.layout], crf=CRF)
     out = folder / "out"
     code = main(["analyze", str(clip), "--out", str(out), "--model-dir", str(model_dir()),
                  "--signals", ",".join(SIGNALS), "--no-progress"])
@@ -107,5 +109,5 @@ def test_leader_lag_and_p(analysed: tuple[Case, dict], signal: str) -> None:
            f"p {block['surrogate']['p']:.4f}, leader {block['leader']}")
     assert block["surrogate"]["p"] < ALPHA, got
     assert block["leader"] == case.truth_leader, got
-    tolerance_s = LAG_TOLERANCE_S if abs(case.truth_lag_s) < 1.0 else LONG_LAG_TOLERANCE_S
-    assert abs(block["lag_s"] - case.truth_lag_s) <= tolerance_s, got
+    print(got)
+    assert abs(block["lag_s"] - case.truth_lag_s) <= LAG_TOLERANCE_S, got
