@@ -58,7 +58,7 @@ def write_outputs(out_dir: Path, run: TrackingRun, signals: SignalSet,
     for name, analysis in analyses.items():
         write_grid_csv(out_dir / f"wcc_{name}.csv", analysis.wcc)
     write_method_windows(out_dir, analyses)
-    if analyses:
+    if analyses or early:  # early plots are awaited here, before the folder is committed
         from synchrony.render.method_plots import method_plot_jobs
         from synchrony.render.plots import analysis_plot_jobs
 
