@@ -89,7 +89,12 @@ def run_plot_jobs(jobs: Sequence[PlotJob], helper: Helper | None = None,
     def settle(answer: Any) -> None:
         """Take the helper's answer; draw here what it could not (answer None)."""
         nonlocal batch_away
-        got = [answer] if not batch_away else answer if answer is not None else [None] * len(away)
+        if not batch_away:
+            got = [answer]
+        elif answer is None:  # the batch failed or the helper died: all of it is drawn here
+            got = [None] * len(away)
+        else:
+            got = answer
         for k, path in zip(away, got, strict=True):
             paths[k] = path if path is not None else everything[k].run()
         away.clear()
