@@ -25,10 +25,9 @@ Everything is seeded: the same :class:`DyadSpec` always gives the same series.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -120,13 +119,7 @@ def rhythm(n: int, fs_hz: float, freq_hz: float, rng: np.random.Generator,
 
 def clip_generator() -> ModuleType:
     """``sample_videos/make_dyad_clip.py`` (the product's clip generator) as a module."""
-    path = Path(__file__).resolve().parents[1] / "sample_videos" / "make_dyad_clip.py"
-    spec = importlib.util.spec_from_file_location("make_dyad_clip", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("synchrony.sample_videos.make_dyad_clip")
 
 
 def latent_movement(n: int, fs_hz: float, rng: np.random.Generator) -> np.ndarray:

@@ -72,7 +72,7 @@ def rendered_positions(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """
     gen = clip_generator()
     rng_a, rng_b = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    own_a, own_b = gen._Driver.random(rng_a), gen._Driver.random(rng_b)
+    own_a, own_b = gen.Driver.random(rng_a), gen.Driver.random(rng_b)
     t_s = np.arange(n) / GRID_HZ
     move_a, move_b = own_a(t_s)[:, :2], own_b(t_s)[:, :2]
     sd = move_a.std(axis=0, keepdims=True)

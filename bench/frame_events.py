@@ -16,7 +16,6 @@ numbers quoted in the detector's docstring come from this script.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -26,19 +25,10 @@ import cv2
 import numpy as np
 
 from synchrony.capture.frame_events import FrameEventDetector
+from synchrony.sample_videos.make_dyad_clip import make_dyad_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi"}
-
-
-def generator():  # noqa: ANN201 - a module loaded from a file
-    spec = importlib.util.spec_from_file_location(
-        "make_dyad_clip", ROOT / "sample_videos" / "make_dyad_clip.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def decode(path: Path) -> list[np.ndarray]:
@@ -90,10 +80,9 @@ def measure(images: list[np.ndarray]) -> list[tuple[str | None, float, float]]:
 
 
 def synthetic(seconds: float, fps: float, every: int, folder: Path) -> None:
-    gen = generator()
     for size in ((640, 480), (320, 240)):
         source = folder / f"clip_{size[0]}.mp4"
-        gen.make_dyad_clip(source, duration_s=seconds, fps=fps, lag_s=0.0, coupling=0.0,
+        make_dyad_clip(source, duration_s=seconds, fps=fps, lag_s=0.0, coupling=0.0,
                            seed=5, size=size)
         images, repeats = with_repeats(decode(source), every)
         for codec in ("mp4v", "x264_23", "x264_28"):

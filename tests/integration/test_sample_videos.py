@@ -230,3 +230,65 @@ def test_import_is_light() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _slice_motion(motion: dict, lo: int, hi: int) -> dict:
+    return {p: {c: v[lo:hi] for c, v in channels.items()} for p, channels in motion.items()}
+
+
+def test_coupling_schedule_couples_only_its_coupled_stretches(gen: ModuleType) -> None:
+    """Coupled 0-60 s, independent 60-120 s, coupled 120-180 s: B follows A by 0.5 s in
+    the coupled stretches only, and B's position does not jump at a change."""
+    schedule = ((0.0, 0.9), (60.0, 0.0), (120.0, 0.9))
+    motion = gen.dyad_motion(duration_s=180.0, fps=FPS, lag_s=0.5, coupling=schedule, seed=2)
+    frames = int(60 * FPS)
+    for k, coupled in enumerate((True, False, True)):
+        part = _slice_motion(motion, k * frames + 50, (k + 1) * frames - 50)
+        lags, r = _pooled_xcorr(part, max_lag=30)
+        if coupled:
+            assert r.max() > 0.7
+            assert abs(int(lags[np.argmax(r)]) - 12.5) <= 2  # 0.5 s = 12.5 frames
+        else:
+            assert np.abs(r).max() < 0.4
+    # A constant schedule is the constant coupling, bit for bit
+    one = gen.dyad_motion(duration_s=20.0, fps=FPS, lag_s=0.5, coupling=((0.0, 0.9),), seed=2)
+    two = gen.dyad_motion(duration_s=20.0, fps=FPS, lag_s=0.5, coupling=0.9, seed=2)
+    np.testing.assert_array_equal(one["B"]["dx_px"], two["B"]["dx_px"])
+    # No jump: the largest frame-to-frame step of B is no larger at a change than elsewhere
+    step = np.abs(np.diff(motion["B"]["dx_px"]))
+    near = np.concatenate([step[int(t * FPS) - 25:int(t * FPS) + 25] for t in (60.0, 120.0)])
+    assert near.max() <= step.max()
+    assert near.max() < 4 * np.percentile(step, 99)
+
+
+def test_schedule_truth_lists_the_rupture_and_the_repair(gen: ModuleType,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "s.mp4"
+    status = gen.main(["--out", str(out), "--duration-s", "6", "--size", "160x120",
+                       "--schedule", "0:0.8,2:0,4:0.8"])
+    assert status == 0
+    truth = json.loads(out.with_name("s.truth.json").read_text())
+    assert truth["coupling_schedule"] == [[0.0, 0.8], [2.0, 0.0], [4.0, 0.8]]
+    assert [(e["kind"], e["time_s"]) for e in truth["events"]] == [("rupture", 2.0),
+                                                                     ("repair", 4.0)]
+    assert truth["lead"] == "A"
+    plain = gen.make_dyad_clip(tmp_path / "p.mp4", duration_s=0.2, fps=FPS, size=(160, 120))
+    assert "events" not in plain
+    assert "coupling_schedule" not in plain
+
+
+@pytest.mark.parametrize("schedule", [((1.0, 0.8),), ((0.0, 0.8), (1.0, 0.0)),
+                                      ((0.0, 0.8), (5.0, 1.2)), (), "0:0.8"])
+def test_bad_schedule_is_refused(gen: ModuleType, schedule: object) -> None:
+    with pytest.raises(ValueError, match="schedule|coupling"):
+        gen.dyad_motion(duration_s=10.0, coupling=schedule)
+
+
+def test_runs_as_a_script_and_loads_by_path(tmp_path: Path) -> None:
+    """The generator is three modules: it still runs as a script and loads by path."""
+    out = tmp_path / "script.mp4"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--duration-s",
+                           "0.2", "--size", "160x120"], capture_output=True, text=True,
+                          check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert out.with_name("script.truth.json").exists()
