@@ -57,7 +57,7 @@ class SynchronyGauge(QtWidgets.QFrame):
         self.lag = self._label("gaugeLag", 10)
         self.significance = self._label("gaugeSignificance", 10)
         self.significance.setToolTip(
-            "Chance level: 95th percentile of the same smoothed synchrony value on B's history "
+            "Chance level: 96th percentile of the same smoothed synchrony value on B's history "
             "circularly shifted against A's (pairings that cannot be in synchrony), from this "
             "session so far.")
         for widget in (self.value, self.bar, self.words, self.lag, self.significance):

@@ -1,7 +1,7 @@
 """Episodes: sustained synchrony, ruptures and repairs, per signal (Qt-free).
 
 Input, per signal: the synchrony timeline (:mod:`synchrony.analysis.timeline`): each
-window's state ``in_sync`` (smoothed strength above the 95 % surrogate chance level of the
+window's state ``in_sync`` (smoothed strength above the surrogate chance level of the
 same smoothed statistic), ``not_in_sync`` or ``unknown``.
 
 Rules (``EpisodeRules``), on windows in time order:

@@ -10,7 +10,7 @@ rows as ``[end time, peak lag, peak r, r at each lag...]`` (the heatmap's peak p
 synchrony timeline of :mod:`synchrony.analysis.timeline`, computed causally by the same
 functions ``analyze`` uses (:func:`live_timeline_rows`): ``strength`` = the local
 lag-profile peak over the trailing horizon, ``lag_s`` its lag, ``chance_level`` the same
-statistic's 95 % surrogate level (:mod:`synchrony.live.chance`), ``state`` from their
+statistic's 96th-percentile surrogate level (:mod:`synchrony.live.chance`), ``state`` from their
 comparison -- ``unknown`` until the trailing horizon holds half a horizon of windows (the
 rule recorded data use at their edges) and the chance level rests on enough shifts (the
 live warm-up).
@@ -50,7 +50,8 @@ class SynchronyRow:
     strength : the timeline strength (local lag-profile peak over the trailing horizon,
         mean Fisher z); NaN when unknown.
     lag_s : its lag in seconds (lag > 0: A leads, B follows); NaN when none.
-    chance_level : the 95 % surrogate level of the same statistic; NaN while unknown.
+    chance_level : the 96th-percentile surrogate level of the same statistic; NaN while
+        unknown.
     state : ``"in_sync"`` (strength > chance level), ``"not_in_sync"`` or ``"unknown"``.
     """
 
