@@ -70,7 +70,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Clip:
     folder = tmp_path_factory.mktemp("repeats")
     source = folder / "independent.mp4"
     load_generator().make_dyad_clip(source, duration_s=20.0, fps=FPS, lag_s=0.0,
-                                    coupling=0.0, seed=5, size=(320, 240))
+                                    coupling=0.0, seed=5, size=(320, 240), crf=0)  # lossless source
     repeats = convert_with_repeats(source, folder / "converted.mp4", every=FPS)
     tracker = tracker_factory(model_dir(), allow_download=False)()
     try:

@@ -35,7 +35,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 14 s, 10 fps, 320 x 240 two-person clip (B follows A by 0.5 s)."""
     path = tmp_path_factory.mktemp("record") / "dyad.mp4"
     load_generator().make_dyad_clip(path, duration_s=14.0, fps=FPS, lag_s=0.5, coupling=0.9,
-                                    seed=3, size=(320, 240))
+                                    seed=3, size=(320, 240), crf=0)  # lossless: same frames
     return path
 
 
