@@ -17,11 +17,14 @@ product's rendered clips, ``sample_videos/make_dyad_clip.py``: sinusoid sums wit
 pauses; sway and bob as the 2-D position, jitter and pre-processing as above; no
 MediaPipe).
 
-**The ceiling** (``oracle_*`` columns): for each schedule dyad, the least-squares fit of
-three constant stretches to the per-window r at the *true* lag, told that there is exactly
-one rupture and one repair (:func:`two_change_points`). No detector that reports one
-rupture and one repair from the per-window r can be expected to place them better; it
-measures how much of the timing the material itself allows.
+**The ceiling** (``oracle_*`` columns, ``bench/episode_ceiling.py``): for each schedule
+dyad, the least-squares fit of three constant stretches to the per-window r at the *true*
+lag, told that there is exactly one rupture and one repair (:func:`two_change_points`);
+and (``oracle_reg_*``) the sample-level fit with no windows: B regressed on A at the true
+lag in the coupled stretches, not in the independent one, the two breaks of largest
+likelihood (:func:`regression_breaks`). No detector that reports one rupture and one
+repair can be expected to place them better; they measure how much of the timing the
+material itself allows.
 
 Each goes through ``analyze``'s timeline and episode rules
 (:func:`synchrony.analysis.timeline.build_timeline`, :func:`synchrony.analysis.episodes.
@@ -50,6 +53,7 @@ from bench.dyads import (  # noqa: E402
     latent_movement,
     observed_speed,
 )
+from bench.episode_ceiling import regression_breaks, two_change_points  # noqa: E402
 from synchrony.analysis.episodes import EpisodeRules, find_episodes  # noqa: E402
 from synchrony.analysis.methods import AnalysisParameters  # noqa: E402
 from synchrony.analysis.timeline import TimelineRules, build_timeline, r_at_lag  # noqa: E402
@@ -96,35 +100,6 @@ def scheduled_dyad(coupling: np.ndarray, seed: int, material: str = "movement"
     return a, b
 
 
-def two_change_points(y: np.ndarray, min_len: int = 4) -> tuple[int, int] | None:
-    """``(i, j)`` that best split ``y`` into three constant stretches ``[:i], [i:j], [j:]``.
-
-    Least squares over the finite values, each stretch at least ``min_len`` long; None if
-    ``y`` is too short. Vectorised over ``j`` for each ``i``.
-    """
-    y = np.asarray(y, dtype=float)
-    n = len(y)
-    if n < 3 * min_len:
-        return None
-    ok = np.isfinite(y)
-    w, v = ok.astype(float), np.where(ok, y, 0.0)
-    cw, cs, cq = (np.concatenate([[0.0], np.cumsum(x)]) for x in (w, v, v * v))
-
-    def sse(lo: np.ndarray | int, hi: np.ndarray | int) -> np.ndarray:
-        m = cw[hi] - cw[lo]
-        s = cs[hi] - cs[lo]
-        return np.asarray(cq[hi] - cq[lo] - np.where(m > 0, s * s / np.maximum(m, 1.0), 0.0))
-
-    best, where = np.inf, None
-    for i in range(min_len, n - 2 * min_len + 1):
-        j = np.arange(i + min_len, n - min_len + 1)
-        total = sse(0, i) + sse(i, j) + sse(j, n)
-        k = int(np.argmin(total))
-        if total[k] < best:
-            best, where = float(total[k]), (i, int(j[k]))
-    return where
-
-
 def run_one(kind: str, seed: int, params: AnalysisParameters, rules: TimelineRules,
             duration_s: float, episode_rules: EpisodeRules | None = None,
             material: str = "movement") -> dict[str, object]:
@@ -152,18 +127,24 @@ def run_one(kind: str, seed: int, params: AnalysisParameters, rules: TimelineRul
         return min(found, key=lambda x: abs(x - truth)) if found and math.isfinite(truth) \
             else math.nan
 
-    oracle = (math.nan, math.nan)
+    oracle = oracle_reg = (math.nan, math.nan)
     if kind == "schedule":
         centre = timeline.centre_s
         y = r_at_lag(grid.r, grid.lags_s, np.full(len(centre), LAG_S))
         split = two_change_points(y)
         if split is not None:
             oracle = tuple(float(0.5 * (centre[k - 1] + centre[k])) for k in split)
+        lag = int(round(LAG_S * GRID_HZ))
+        a_then = np.concatenate([np.full(lag, np.nan), a[:len(a) - lag]])  # A lag_s earlier
+        breaks = regression_breaks(a_then, b, min_len=int(5 * GRID_HZ), step=2)
+        if breaks is not None:
+            oracle_reg = tuple(float(t[k]) for k in breaks)
     return {"kind": kind, "material": material, "seed": seed, "duration_s": duration_s,
             "t_rupture": t_rupture, "t_repair": t_repair, "n_ruptures": len(ruptures),
             "n_repairs": len(repairs), "rupture_found_s": nearest(ruptures, t_rupture),
             "repair_found_s": nearest(repairs, t_repair),
             "oracle_rupture_s": oracle[0], "oracle_repair_s": oracle[1],
+            "oracle_reg_rupture_s": oracle_reg[0], "oracle_reg_repair_s": oracle_reg[1],
             "in_sync_fraction": float(np.mean(timeline.state == "in_sync")),
             "known_fraction": float(np.mean(timeline.state != "unknown"))}
 
@@ -182,7 +163,11 @@ def report(df: pd.DataFrame) -> str:
         head = f"| coupled / independent / coupled (20-60 s each) | {len(sched)} | {minutes} |"
         for who, r_col, p_col in (("detector", "rupture_found_s", "repair_found_s"),
                                   ("ceiling: 2-change-point fit told the count",
-                                   "oracle_rupture_s", "oracle_repair_s")):
+                                   "oracle_rupture_s", "oracle_repair_s"),
+                                  ("ceiling: sample-level regression breaks told the count "
+                                   "and the lag", "oracle_reg_rupture_s", "oracle_reg_repair_s")):
+            if r_col not in sched:  # e.g. the tracked clips: no sample-level ceiling
+                continue
             err_r, err_p = sched[r_col] - sched.t_rupture, sched[p_col] - sched.t_repair
             text = (f" {who}: rupture within +-{TOLERANCE_S:g} s {_hits(err_r, TOLERANCE_S)}, "
                     f"+-{WIDE_TOLERANCE_S:g} s {_hits(err_r, WIDE_TOLERANCE_S)} (median error "

@@ -36,7 +36,8 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.dyads import clip_generator  # noqa: E402
-from bench.episodes import COUPLING, LAG_S, report, two_change_points  # noqa: E402
+from bench.episode_ceiling import two_change_points  # noqa: E402
+from bench.episodes import COUPLING, LAG_S, report  # noqa: E402
 
 FPS = 10.0
 SIZE_PX = (320, 240)
