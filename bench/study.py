@@ -9,9 +9,10 @@ Workloads (``--workloads``):
            tables, 10 min each at 25 fps) with ``analyze``'s defaults: window 5 s, step
            0.5 s, lags +-2 s, 200 circular-shift surrogates (they dominate the cost);
            pseudo-dyads ``--pseudo 10``.
-``video``  four copies of the bundled sample clip (30 s, two people) through one manifest:
+``video``  four copies of the bundled sample clip's first 30 s (two people; the whole clip
+           was 30 s until 2026-12-02, so the figures stay comparable) through one manifest:
            MediaPipe tracking, four signals, the same WCC settings and surrogates.
-``video-long``  one item of the clip looped six times (3 min), on one worker: how a
+``video-long``  one item of those 30 s looped six times (3 min), on one worker: how a
            worker's memory grows with a video's length (tracking keeps every frame).
 
 ``mea`` and ``video`` also run once with 0 surrogates on one worker: the difference is what
@@ -93,7 +94,7 @@ class Quick:
     n_mea: int = 20
     mea_s: float | None = None  # None: whole tables
     n_videos: int = 4
-    video_s: float | None = None  # None: the whole clip
+    video_s: float | None = 30.0  # the clip's first seconds (None: the whole clip)
     surrogates: int = 200
     long_loops: int = 6  # video-long: the clip this many times in one item (memory growth)
 

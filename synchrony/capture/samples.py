@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 SAMPLES_PACKAGE = "synchrony.sample_videos"
-#: The 30 s two-person demo clip: B (right) follows A (left) by 0.5 s.
+#: The 90 s two-person demo clip: B (right) follows A (left) by 0.5 s.
 SAMPLE_CLIP = "demo_dyad_a_leads_0.5s.mp4"
 
 

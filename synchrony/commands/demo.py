@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand."""
     p = subparsers.add_parser(
         "demo",
-        help="analyse the bundled 30 s two-person sample clip (B follows A by 0.5 s)",
-        description="Analyse the sample clip that ships with synchrony (30 s, two people; "
+        help="analyse the bundled 90 s two-person sample clip (B follows A by 0.5 s)",
+        description="Analyse the sample clip that ships with synchrony (90 s, two people; "
         "person B on the right follows person A on the left by 0.5 s) with the default "
         "settings of `synchrony analyze`, and compare the result with the clip's truth.",
     )

@@ -1,7 +1,7 @@
 """``synchrony analyze`` end to end: real MediaPipe on generated and real clips.
 
 Truths: the bundled demo's parameters (``sample_videos/demo_dyad_a_leads_0.5s.truth.json``:
-B follows A by 0.5 s, 30 s at 25 fps) and the shared clip real_motion_mirror_lag0.5s.mp4
+B follows A by 0.5 s, 90 s at 25 fps) and the shared clip real_motion_mirror_lag0.5s.mp4
 (B = A mirrored and 0.5 s later). B leading and independent rendered people are tested in
 ``test_rendered_dyads.py`` and ``test_frame_events_e2e.py``.
 """
@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -20,6 +21,9 @@ from synchrony.cli import main
 from tests.shared import model_dir, shared_path
 
 pytestmark = [pytest.mark.mediapipe, pytest.mark.slow]
+
+METHODS = ("wcc", "wavelet", "recurrence", "phase")
+SIGNALS = ("body", "head", "face", "motion")
 
 
 def analyze(video: Path, out: Path, *extra: str) -> dict:
@@ -32,7 +36,8 @@ def analyze(video: Path, out: Path, *extra: str) -> dict:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, Path]]:
     folder = tmp_path_factory.mktemp("demo") / "out"
-    return {"a_leads_0.5": (analyze(sample_clip(), folder), folder)}
+    summary = analyze(sample_clip(), folder, "--methods", ",".join(METHODS))
+    return {"a_leads_0.5": (summary, folder)}
 
 
 @pytest.mark.parametrize("signal", ["body", "head"])
@@ -45,11 +50,29 @@ def test_leader_and_lag_recovered(results: dict, clip: str, leader: str, lag_s: 
     assert block["median_peak_lag_s"] == pytest.approx(lag_s, abs=0.1)
 
 
+@pytest.mark.parametrize("signal", SIGNALS)
+def test_every_method_names_b_the_follower_on_the_demo(results: dict, signal: str) -> None:
+    """The demo (B follows A by 0.5 s throughout): all four methods agree, above chance."""
+    methods = results["a_leads_0.5"][0]["signals"][signal]["methods"]
+    assert set(methods) == set(METHODS)
+    for name, block in methods.items():
+        assert block["surrogate"]["p"] < 0.05, name
+        assert block["leader"] == "A", name
+        assert block["who_leads"].startswith("B follows A"), name
+        assert block["lag_s"] == pytest.approx(0.5, abs=0.15), name
+
+
+def test_the_demo_shows_synchrony_and_no_rupture(results: dict) -> None:
+    episodes = pd.read_csv(results["a_leads_0.5"][1] / "episodes.csv")
+    assert set(episodes.signal) == set(SIGNALS)
+    assert set(episodes.kind) == {"synchrony"}
+
+
 def test_summary_contract_and_files(results: dict) -> None:
     summary, folder = results["a_leads_0.5"]
     assert summary["schema"] == "synchrony.summary/2"
     assert set(summary["source"]) >= {"path", "fps", "n_frames", "duration_s"}
-    assert summary["source"]["n_frames"] == 750
+    assert summary["source"]["n_frames"] == 2250
     assert summary["source"]["fps"] == pytest.approx(25.0, rel=1e-3)
     for person, position in (("A", "left"), ("B", "right")):
         block = summary["people"][person]
@@ -71,7 +94,7 @@ def test_summary_contract_and_files(results: dict) -> None:
     assert list(signals.columns[:1]) == ["time_s"]
     assert {"A_body", "B_body", "A_head", "B_motion"} <= set(signals.columns)
     landmarks = pq.read_table(folder / "landmarks.parquet")
-    assert landmarks.num_rows == 2 * 750
+    assert landmarks.num_rows == 2 * 2250
     assert "pose_left_shoulder_visibility" in landmarks.column_names
     grid_header = (folder / "wcc_body.csv").read_text().splitlines()[0].split(",")
     assert grid_header[0] == "window_start_s"
