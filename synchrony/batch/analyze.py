@@ -10,8 +10,8 @@ half-written output.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from synchrony.interrupts import InterruptPoints
 from synchrony.io.episode_files import write_analysis_episodes
 from synchrony.io.landmarks import write_landmarks_parquet
 from synchrony.io.method_windows import write_method_windows
-from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
+from synchrony.io.output_dir import check_output_dir, staged_output_dir
 from synchrony.io.tidy import write_grid_csv, write_json, write_rows_csv, write_signals
 from synchrony.records import HALVES, PersonTracker, Region
 from synchrony.render.jobs import PlotJob, run_plot_jobs, send_early
@@ -99,10 +99,14 @@ def analyze_run(
     whose workers already use every core, turns it off); ``plot_helper``: one started
     earlier (closed here), else one is started now.
     """
-    tmp = prepare_output_dir(out, overwrite=overwrite)
-    if plot_helper is None and parallel_plots:
-        plot_helper = PlotHelper()
-    try:
+    with ExitStack() as stack:
+        if plot_helper is not None:
+            stack.callback(plot_helper.close)
+        tmp = stack.enter_context(staged_output_dir(out, overwrite=overwrite))
+        if plot_helper is None and parallel_plots:
+            plot_helper = PlotHelper()
+        if plot_helper is not None:  # closed before the folder goes: it may be drawing into it
+            stack.callback(plot_helper.close)
         if nobody_in_view(run.frames):
             raise InputError(f"nobody in view: no person was found in {run.source.get('path')}")
         if len(run.frames) < 2:
@@ -131,15 +135,6 @@ def analyze_run(
         write_outputs(tmp, run, signals, analyses, summary, plot_helper, early)
         write_rows_csv(tmp / "frame_events.csv", FRAME_EVENT_COLUMNS, event_rows)
         write_analysis_episodes(tmp, signals, analyses, params)  # episodes.csv/.json
-        commit_output_dir(tmp, out)
-    except BaseException:
-        if plot_helper is not None:
-            plot_helper.close()  # before the folder goes: it may be drawing into it
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if plot_helper is not None:
-            plot_helper.close()
     return summary
 
 
@@ -159,7 +154,7 @@ def analyze_video(
     The output directory is checked before tracking starts, so a bad ``out`` fails fast.
     The plot helper is started before tracking, so it is warm when tracking ends.
     """
-    shutil.rmtree(prepare_output_dir(out, overwrite=overwrite))
+    check_output_dir(out, overwrite=overwrite)
     helper = PlotHelper() if analysis.get("parallel_plots", True) else None
     try:
         tracker = make_tracker(regions)

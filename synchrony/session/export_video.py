@@ -75,8 +75,9 @@ def export_annotated_video(session: Session, out: Path, *, signal: str = "body",
     total = probe_video(video).n_frames if video else len(frames)
     bar = ProgressBar("exporting frames", total) if progress else None
     tmp = out.with_name(f".{out.stem}.partial{out.suffix or '.mp4'}")
-    writer = H264Writer(tmp, size_px=annotator.size_px, fps_hint=session.fps, crf=23)
-    try:
+    writer: H264Writer | None = None
+    try:  # made inside: Ctrl-C just after the file is created still removes it
+        writer = H264Writer(tmp, size_px=annotator.size_px, fps_hint=session.fps, crf=23)
         if video:
             by_index = {f.index: f for f in frames}
             current: TrackedFrame | None = None
@@ -95,7 +96,8 @@ def export_annotated_video(session: Session, out: Path, *, signal: str = "body",
         writer.close()
         os.replace(tmp, out)
     except BaseException:
-        writer.close()
+        if writer is not None:
+            writer.close()
         tmp.unlink(missing_ok=True)
         raise
     finally:

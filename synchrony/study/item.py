@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import math
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from synchrony.engine.lag_profile import lag_profile
 from synchrony.engine.lead import describe_lag
 from synchrony.engine.wcc import fisher_z
 from synchrony.io.atomic import write_json_atomic
-from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
+from synchrony.io.output_dir import staged_output_dir
 from synchrony.io.text_tables import read_pair
 from synchrony.io.tidy import write_grid_csv, write_json, write_signals
 from synchrony.signals.extract import SignalSet
@@ -178,15 +177,10 @@ def _analyze_table(item: StudyItem, options: StudyOptions, out: Path) -> dict[st
                                                   "smooth_s": options.smooth_s},
         "signals": {TABLE_SIGNAL: analysis.summary_with_methods}, "warnings": [],
     }
-    tmp = prepare_output_dir(out, overwrite=True)
-    try:
+    with staged_output_dir(out, overwrite=True) as tmp:
         write_json(tmp / "summary.json", summary)
         write_signals(tmp, signals)
         write_grid_csv(tmp / f"wcc_{TABLE_SIGNAL}.csv", analysis.wcc)
-        commit_output_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return summary
 
 

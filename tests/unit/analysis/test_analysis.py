@@ -21,7 +21,6 @@ from synchrony.capture.video import TrackingRun
 from synchrony.engine.lag_profile import profile_peak_z
 from synchrony.engine.wcc import mean_abs_peak_r, window_abs_max
 from synchrony.errors import InputError
-from synchrony.io.output_dir import commit_output_dir, prepare_output_dir
 from synchrony.io.tidy import json_safe, write_json
 from tests.fixtures.tracked import driver, dyad_frames
 
@@ -117,22 +116,6 @@ def test_analyze_run_writes_everything_from_frames(tmp_path: Path) -> None:
     assert test["n_effective"] == pytest.approx(2.0)  # (20 - 2 x 5) / 7 -> at least 2
     assert any("short for the surrogate test" in w for w in summary["warnings"])
     assert not list(tmp_path.glob(".out.*"))  # no temporary directory left behind
-
-
-def test_output_dir_rules(tmp_path: Path) -> None:
-    (tmp_path / "full").mkdir()
-    (tmp_path / "full" / "x").write_text("x")
-    with pytest.raises(InputError, match="not empty"):
-        prepare_output_dir(tmp_path / "full", overwrite=False)
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(InputError, match="not a directory"):
-        prepare_output_dir(tmp_path / "file", overwrite=True)
-    with pytest.raises(InputError, match="does not exist"):
-        prepare_output_dir(tmp_path / "no" / "such" / "out", overwrite=False)
-    tmp = prepare_output_dir(tmp_path / "full", overwrite=True)
-    (tmp / "new").write_text("y")
-    commit_output_dir(tmp, tmp_path / "full")
-    assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["new"]
 
 
 def test_nobody_in_view_is_an_input_error(tmp_path: Path) -> None:
