@@ -41,6 +41,7 @@ from typing import Any
 from synchrony.capture.factory import TrackerFactory
 from synchrony.capture.frame_events import FrameEventDetector
 from synchrony.capture.sources import FrameSource
+from synchrony.capture.video import release_free_memory
 from synchrony.errors import InputError
 from synchrony.live.outputs import OutputSet, ended_by, one_line
 from synchrony.live.pipeline import LivePipeline
@@ -65,6 +66,10 @@ IDLE_S = 0.25
 """The tracking thread calls ``on_idle`` after waiting this long (s) for a frame."""
 JOIN_S = 10.0
 """How long (s) the end of a run waits for the capture thread (a blocked read)."""
+RELEASE_EVERY_S = 10.0
+"""Seconds between two hand-backs of the free heap to the OS (analysis thread; frames are
+allocated on the capture thread and freed on the tracking one, which glibc otherwise keeps
+in per-thread arenas: see :mod:`synchrony.capture.video`)."""
 
 SourceOpener = Callable[[], FrameSource]
 
@@ -399,12 +404,16 @@ class LiveRunner:
     # ------------------------------------------------------------------ analysis
     def _analyse(self) -> None:
         assert self.pipeline is not None
+        released_s = self._clock()
         try:
             while not self._stop.is_set():
                 if self.pipeline.update():
                     self._send_rows()
                 else:
                     self._stop.wait(self.analysis_period_s)
+                if self._clock() - released_s >= RELEASE_EVERY_S:
+                    release_free_memory()
+                    released_s = self._clock()
         except Exception as exc:  # noqa: BLE001 - tracking goes on without synchrony
             log.debug("analysis stopped", exc_info=exc)
             self._status("analysis", "error",

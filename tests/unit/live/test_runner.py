@@ -451,3 +451,19 @@ def test_live_timeline_is_recorded_and_agrees_with_the_analysis(tmp_path: Path) 
     agree = np.mean([a == b for a, b in pairs])
     assert agree >= 0.9, f"live and analysed states agree on {100 * agree:.0f} % only"
     assert session.live_timeline().num_rows == live.num_rows  # reopened: the same rows
+
+
+def test_the_analysis_thread_hands_free_heap_back_to_the_os(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames allocated on the capture thread and freed on the tracking one stay in glibc's
+    arenas unless handed back: the analysis thread (never the tracking one) does it every
+    ``RELEASE_EVERY_S``."""
+    threads: list[str] = []
+    monkeypatch.setattr("synchrony.live.runner.RELEASE_EVERY_S", 0.0)
+    monkeypatch.setattr("synchrony.live.runner.release_free_memory",
+                        lambda: threads.append(threading.current_thread().name))
+    pipeline = LivePipeline(window_s=3.0, max_lag_s=1.0, step_s=0.5, auto_update=False)
+    runner, _ = lockstep(4.0, pipeline=pipeline)
+    assert runner.run() == "clean"
+    assert threads
+    assert set(threads) == {"live-analysis"}
